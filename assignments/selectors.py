@@ -1,0 +1,238 @@
+"""Reads, and the one scoping gate.
+
+Every list, detail, form choice, export and task that shows roster data starts from one of
+the `*_for_user` querysets below. A view never calls `Model.objects` for user-visible data:
+it asks the gate, so a role's jurisdiction is decided in exactly one place.
+
+Jurisdiction, by role:
+- province / city reviewer: read everything in their region, change nothing;
+- county staff: read and manage their county;
+- township staff: read their township (later: keep its attendance);
+- dispatching-unit liaison: read their unit's cadres and where they serve;
+- cadre: read themselves.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from .models import Assignment, Cadre, DispatchingUnit, Profile, Region, Village
+
+Role = Profile.Role
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: str | None
+    region: Region | None = None
+    unit_id: int | None = None
+    cadre_id: int | None = None
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.role in (Role.PROVINCE, Role.CITY)
+
+
+_NO_SCOPE = Scope(role=None)
+
+
+def scope_for_user(user) -> Scope:
+    """The user's role and scope, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return _NO_SCOPE
+    cached = getattr(user, "_zhucun_scope", None)
+    if cached is not None:
+        return cached
+    profile = Profile.objects.filter(user=user).select_related("region").first()
+    if profile is None:
+        scope = _NO_SCOPE
+    elif profile.role == Role.CADRE:
+        cadre_id = Cadre.objects.filter(user=user).values_list("id", flat=True).first()
+        scope = Scope(role=Role.CADRE, cadre_id=cadre_id)
+    else:
+        scope = Scope(role=profile.role, region=profile.region, unit_id=profile.unit_id)
+    user._zhucun_scope = scope
+    return scope
+
+
+def _county_filter(scope: Scope, prefix: str) -> Q | None:
+    """Q on a county foreign key (`prefix` is the path to it) for the region roles."""
+    if scope.role == Role.PROVINCE:
+        return Q(**{f"{prefix}__parent__parent_id": scope.region.id})
+    if scope.role == Role.CITY:
+        return Q(**{f"{prefix}__parent_id": scope.region.id})
+    if scope.role == Role.COUNTY:
+        return Q(**{f"{prefix}_id": scope.region.id})
+    return None
+
+
+def region_subtree_q(region: Region, prefix: str = "") -> Q:
+    """Q matching `region` and every region below it (up to four levels)."""
+    p = f"{prefix}__" if prefix else ""
+    return (
+        Q(**{f"{p}id": region.id})
+        | Q(**{f"{p}parent_id": region.id})
+        | Q(**{f"{p}parent__parent_id": region.id})
+        | Q(**{f"{p}parent__parent__parent_id": region.id})
+    )
+
+
+# --- the gate -------------------------------------------------------------------------
+
+
+def regions_for_user(user) -> QuerySet[Region]:
+    scope = scope_for_user(user)
+    qs = Region.objects.all()
+    if scope.role in (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP):
+        return qs.filter(region_subtree_q(scope.region))
+    return qs.none()
+
+
+def villages_for_user(user) -> QuerySet[Village]:
+    scope = scope_for_user(user)
+    qs = Village.objects.all()
+    county_q = _county_filter(scope, "county")
+    if county_q is not None:
+        return qs.filter(county_q)
+    if scope.role == Role.TOWNSHIP:
+        return qs.filter(township_id=scope.region.id)
+    if scope.role == Role.UNIT:
+        return qs.filter(id__in=Assignment.objects.filter(cadre__unit_id=scope.unit_id).values("village_id"))
+    if scope.role == Role.CADRE and scope.cadre_id:
+        return qs.filter(id__in=Assignment.objects.filter(cadre_id=scope.cadre_id).values("village_id"))
+    return qs.none()
+
+
+def cadres_for_user(user) -> QuerySet[Cadre]:
+    scope = scope_for_user(user)
+    qs = Cadre.objects.all()
+    county_q = _county_filter(scope, "county")
+    if county_q is not None:
+        return qs.filter(county_q)
+    if scope.role == Role.TOWNSHIP:
+        return qs.filter(
+            id__in=Assignment.objects.filter(village__township_id=scope.region.id).values("cadre_id")
+        )
+    if scope.role == Role.UNIT:
+        return qs.filter(unit_id=scope.unit_id)
+    if scope.role == Role.CADRE and scope.cadre_id:
+        return qs.filter(id=scope.cadre_id)
+    return qs.none()
+
+
+def assignments_for_user(user) -> QuerySet[Assignment]:
+    scope = scope_for_user(user)
+    qs = Assignment.objects.all()
+    county_q = _county_filter(scope, "village__county")
+    if county_q is not None:
+        return qs.filter(county_q)
+    if scope.role == Role.TOWNSHIP:
+        return qs.filter(village__township_id=scope.region.id)
+    if scope.role == Role.UNIT:
+        return qs.filter(cadre__unit_id=scope.unit_id)
+    if scope.role == Role.CADRE and scope.cadre_id:
+        return qs.filter(cadre_id=scope.cadre_id)
+    return qs.none()
+
+
+def units_for_user(user) -> QuerySet[DispatchingUnit]:
+    """Units a user may read: those homed in their region, or with cadres in their scope."""
+    scope = scope_for_user(user)
+    qs = DispatchingUnit.objects.all()
+    if scope.role in (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP):
+        homed = Q(home_region__in=Region.objects.filter(region_subtree_q(scope.region)))
+        if scope.role == Role.PROVINCE:
+            return qs.filter(homed)
+        with_cadres = Q(id__in=cadres_for_user(user).values("unit_id"))
+        return qs.filter(homed | with_cadres)
+    if scope.role == Role.UNIT:
+        return qs.filter(id=scope.unit_id)
+    if scope.role == Role.CADRE and scope.cadre_id:
+        return qs.filter(cadres__id=scope.cadre_id)
+    return qs.none()
+
+
+def units_selectable_for_user(user) -> QuerySet[DispatchingUnit]:
+    """Units county staff may pick for a cadre: their own, plus any central, provincial or
+    city-level unit above them (those send cadres to many counties)."""
+    scope = scope_for_user(user)
+    if scope.role != Role.COUNTY:
+        return DispatchingUnit.objects.none()
+    city = scope.region.parent
+    return DispatchingUnit.objects.filter(
+        Q(id__in=units_for_user(user).values("id"))
+        | Q(level__in=[DispatchingUnit.Level.CENTRAL, DispatchingUnit.Level.PROVINCE])
+        | Q(level=DispatchingUnit.Level.CITY, home_region__in=[city.id, city.parent_id])
+    )
+
+
+# --- what a user may change -------------------------------------------------------------
+
+
+def managed_county(user) -> Region | None:
+    """The county a user manages, or None: only county staff change roster data."""
+    scope = scope_for_user(user)
+    return scope.region if scope.role == Role.COUNTY else None
+
+
+def can_manage_county(user, county_id: int | None) -> bool:
+    county = managed_county(user)
+    return county is not None and county_id is not None and county.id == county_id
+
+
+def can_manage_unit(user, unit: DispatchingUnit) -> bool:
+    county = managed_county(user)
+    if county is None:
+        return False
+    home = unit.home_region
+    return home.id == county.id or home.parent_id == county.id
+
+
+def can_see_full_id_number(user, cadre: Cadre) -> bool:
+    """Only staff of the county where the cadre serves see the whole ID number."""
+    return can_manage_county(user, cadre.county_id)
+
+
+# --- reads used by pages -----------------------------------------------------------------
+
+
+def village_team(*, village: Village) -> dict:
+    """Current team, vacancies and past assignments of one village."""
+    rows = list(village.assignments.select_related("cadre", "cadre__unit").order_by("role", "start_date"))
+    current = [a for a in rows if a.end_date is None]
+    past = sorted((a for a in rows if a.end_date is not None), key=lambda a: a.end_date, reverse=True)
+    has_secretary = any(a.role == Assignment.Role.FIRST_SECRETARY for a in current)
+    min_size = settings.ZHUCUN["MIN_TEAM_SIZE"]
+    return {
+        "current": current,
+        "past": past,
+        "no_first_secretary": not has_secretary,
+        "understaffed": len(current) < min_size,
+        "min_team_size": min_size,
+    }
+
+
+def villages_with_team_counts(qs: QuerySet[Village]) -> QuerySet[Village]:
+    """Annotate team size and whether a first secretary is in post: one query per page."""
+    active = Q(assignments__end_date__isnull=True)
+    return qs.annotate(
+        team_size=Count("assignments", filter=active),
+        has_first_secretary=Exists(
+            Assignment.objects.filter(
+                village=OuterRef("pk"), end_date__isnull=True, role=Assignment.Role.FIRST_SECRETARY
+            )
+        ),
+    )
+
+
+def cadres_with_active_assignment(qs: QuerySet[Cadre]) -> QuerySet[Cadre]:
+    """Attach the active assignment (and its village) without a query per row."""
+    return qs.select_related("unit", "county").prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.filter(end_date__isnull=True).select_related("village", "village__township"),
+            to_attr="active_assignments",
+        )
+    )

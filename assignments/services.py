@@ -1,0 +1,268 @@
+"""Writes. Every change to the roster goes through a function here.
+
+Each service checks that the user may make the change (the same gate as the selectors),
+validates business rules with messages in the user's language, and leans on the database
+constraints as the last line of defence. Multi-row writes run in one transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .idcard import birth_date_of, id_number_errors
+from .models import Assignment, Cadre, DispatchingUnit, Region, Village
+from .selectors import can_manage_county, can_manage_unit, managed_county, units_selectable_for_user
+
+
+def _require_county(user) -> Region:
+    county = managed_county(user)
+    if county is None:
+        raise PermissionDenied(_("Only county organisation department staff can change the roster."))
+    return county
+
+
+# --- regions ------------------------------------------------------------------------------
+
+
+def township_create(*, user, name: str, code: str) -> Region:
+    county = _require_county(user)
+    code = code.strip()
+    if not (code.isdigit() and len(code) == 9 and code.startswith(county.code)):
+        raise ValidationError(
+            {"code": _("A township code has 9 digits and starts with the county code %(c)s.") % {"c": county.code}}
+        )
+    if Region.objects.filter(code=code).exists():
+        raise ValidationError({"code": _("A region with code %(c)s already exists.") % {"c": code}})
+    return Region.objects.create(code=code, name=name.strip(), level=Region.Level.TOWNSHIP, parent=county)
+
+
+# --- villages -----------------------------------------------------------------------------
+
+
+def _village_check(*, user, township: Region, code: str, instance: Village | None = None) -> None:
+    if township.level != Region.Level.TOWNSHIP or not can_manage_county(user, township.parent_id):
+        raise ValidationError({"township": _("Choose a township of your own county.")})
+    if not code.startswith(township.code):
+        raise ValidationError(
+            {"code": _("The statistical code must start with the township code %(c)s.") % {"c": township.code}}
+        )
+    clash = Village.objects.filter(code=code)
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise ValidationError({"code": _("Another village already has the code %(c)s.") % {"c": code}})
+
+
+def village_create(*, user, township: Region, name: str, code: str, categories=(), latitude=None,
+                   longitude=None, checkin_radius_m=None) -> Village:
+    _require_county(user)
+    _village_check(user=user, township=township, code=code)
+    village = Village(
+        township=township, name=name, code=code, categories=Village.pack_categories(categories),
+        latitude=latitude, longitude=longitude, checkin_radius_m=checkin_radius_m,
+    )
+    village.save()
+    return village
+
+
+def village_update(*, user, village: Village, township: Region, name: str, code: str, categories=(),
+                   latitude=None, longitude=None, checkin_radius_m=None) -> Village:
+    if not can_manage_county(user, village.county_id):
+        raise PermissionDenied
+    _village_check(user=user, township=township, code=code, instance=village)
+    village.township, village.name, village.code = township, name, code
+    village.categories = Village.pack_categories(categories)
+    village.latitude, village.longitude, village.checkin_radius_m = latitude, longitude, checkin_radius_m
+    village.save()
+    return village
+
+
+# --- dispatching units --------------------------------------------------------------------
+
+
+def _unit_home_check(*, user, home_region: Region) -> None:
+    county = _require_county(user)
+    if not (home_region.id == county.id or home_region.parent_id == county.id):
+        raise ValidationError({"home_region": _("A unit you register must be based in your county or one of its townships.")})
+
+
+def unit_create(*, user, name: str, level: str, kind: str, home_region: Region,
+                contact_person: str = "", contact_phone: str = "") -> DispatchingUnit:
+    _unit_home_check(user=user, home_region=home_region)
+    if DispatchingUnit.objects.filter(name=name.strip()).exists():
+        raise ValidationError({"name": _("A dispatching unit named %(n)s already exists.") % {"n": name}})
+    return DispatchingUnit.objects.create(
+        name=name.strip(), level=level, kind=kind, home_region=home_region,
+        contact_person=contact_person, contact_phone=contact_phone,
+    )
+
+
+def unit_update(*, user, unit: DispatchingUnit, **fields) -> DispatchingUnit:
+    if not can_manage_unit(user, unit):
+        raise PermissionDenied
+    _unit_home_check(user=user, home_region=fields["home_region"])
+    if DispatchingUnit.objects.filter(name=fields["name"].strip()).exclude(pk=unit.pk).exists():
+        raise ValidationError({"name": _("A dispatching unit named %(n)s already exists.") % {"n": fields["name"]}})
+    for key, value in fields.items():
+        setattr(unit, key, value)
+    unit.save()
+    return unit
+
+
+# --- cadres -------------------------------------------------------------------------------
+
+
+def cadre_validate(*, id_number: str, birth_date: dt.date | None, mobile: str) -> dict[str, str]:
+    """Field errors for a cadre's identity fields, shared by forms, services and the import."""
+    errors: dict[str, str] = {}
+    problems = id_number_errors(id_number)
+    if problems:
+        errors["id_number"] = problems[0]
+    elif birth_date is not None and birth_date_of(id_number) != birth_date:
+        errors["birth_date"] = _("The birth date does not match the ID number (%(d)s).") % {
+            "d": birth_date_of(id_number).isoformat()
+        }
+    if not (len(mobile) == 11 and mobile.isdigit() and mobile.startswith("1")):
+        errors["mobile"] = _("A mobile number has 11 digits and starts with 1.")
+    return errors
+
+
+_CADRE_FIELDS = ("name", "gender", "birth_date", "ethnicity", "political_status", "education", "rank",
+                 "id_number", "mobile", "unit")
+
+
+def _cadre_check(*, user, fields: dict, instance: Cadre | None = None) -> None:
+    fields["id_number"] = fields["id_number"].strip().upper()
+    errors = cadre_validate(id_number=fields["id_number"], birth_date=fields["birth_date"], mobile=fields["mobile"])
+    clash = Cadre.objects.filter(id_number=fields["id_number"])
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if "id_number" not in errors and clash.exists():
+        errors["id_number"] = _("A cadre with this ID number is already registered.")
+    unit = fields["unit"]
+    if instance is None or unit.pk != instance.unit_id:
+        if not units_selectable_for_user(user).filter(pk=unit.pk).exists():
+            errors["unit"] = _("Choose a dispatching unit from the list.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def cadre_create(*, user, **fields) -> Cadre:
+    county = _require_county(user)
+    _cadre_check(user=user, fields=fields)
+    cadre = Cadre(county=county, **{k: fields[k] for k in _CADRE_FIELDS})
+    try:
+        with transaction.atomic():
+            cadre.save()
+    except IntegrityError as exc:
+        raise ValidationError(_("The cadre could not be saved: %(e)s") % {"e": exc}) from exc
+    return cadre
+
+
+def cadre_update(*, user, cadre: Cadre, **fields) -> Cadre:
+    if not can_manage_county(user, cadre.county_id):
+        raise PermissionDenied
+    _cadre_check(user=user, fields=fields, instance=cadre)
+    for key in _CADRE_FIELDS:
+        setattr(cadre, key, fields[key])
+    cadre.save()
+    return cadre
+
+
+# --- assignments --------------------------------------------------------------------------
+
+
+def _assignment_rules(*, cadre: Cadre, village: Village, role: str, start_date: dt.date,
+                      planned_end_date: dt.date, ignore: Assignment | None = None) -> None:
+    errors: dict[str, str] = {}
+    active = Assignment.objects.filter(end_date__isnull=True)
+    if ignore is not None:
+        active = active.exclude(pk=ignore.pk)
+    current = active.filter(cadre=cadre).select_related("village").first()
+    if current is not None:
+        errors["cadre"] = _("%(c)s already serves in %(v)s; end that assignment first.") % {
+            "c": cadre.name, "v": current.village.name,
+        }
+    if role == Assignment.Role.FIRST_SECRETARY:
+        secretary = active.filter(village=village, role=role).select_related("cadre").first()
+        if secretary is not None:
+            errors["role"] = _("%(v)s already has a first secretary (%(c)s).") % {
+                "v": village.name, "c": secretary.cadre.name,
+            }
+    if planned_end_date <= start_date:
+        errors["planned_end_date"] = _("The planned end date must come after the start date.")
+    last_end = (
+        Assignment.objects.filter(cadre=cadre, end_date__isnull=False)
+        .exclude(pk=getattr(ignore, "pk", None)).order_by("-end_date").values_list("end_date", flat=True).first()
+    )
+    if last_end is not None and start_date < last_end:
+        errors["start_date"] = _("The start date overlaps the cadre's previous assignment, which ended on %(d)s.") % {
+            "d": last_end.isoformat()
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
+def assignment_create(*, user, cadre: Cadre, village: Village, role: str, start_date: dt.date,
+                      planned_end_date: dt.date | None = None) -> Assignment:
+    county = _require_county(user)
+    if village.county_id != county.id:
+        raise ValidationError({"village": _("Choose a village of your own county.")})
+    if cadre.county_id != county.id:
+        raise ValidationError({"cadre": _("This cadre is managed by another county.")})
+    planned_end_date = planned_end_date or Assignment.default_planned_end(start_date)
+    _assignment_rules(cadre=cadre, village=village, role=role, start_date=start_date,
+                      planned_end_date=planned_end_date)
+    try:
+        with transaction.atomic():
+            return Assignment.objects.create(
+                cadre=cadre, village=village, role=role, start_date=start_date,
+                planned_end_date=planned_end_date, approved_by=user,
+            )
+    except IntegrityError as exc:
+        # Two officers saving at once: the partial unique constraints decide.
+        raise ValidationError(_("Someone else changed this team at the same moment; reload and try again.")) from exc
+
+
+def assignment_end(*, user, assignment: Assignment, end_date: dt.date, reason: str, note: str) -> Assignment:
+    if not can_manage_county(user, assignment.village.county_id):
+        raise PermissionDenied
+    errors: dict[str, str] = {}
+    if assignment.end_date is not None:
+        errors["end_date"] = _("This assignment has already ended.")
+    if reason not in Assignment.EndReason.values:
+        errors["reason"] = _("Choose why the assignment ends.")
+    if not note.strip():
+        errors["note"] = _("Write down the reason: no cadre is changed without one.")
+    if end_date < assignment.start_date:
+        errors["end_date"] = _("The end date cannot be before the start date (%(d)s).") % {
+            "d": assignment.start_date.isoformat()
+        }
+    if end_date > timezone.localdate() + dt.timedelta(days=31):
+        errors["end_date"] = _("An assignment can be ended at most a month ahead.")
+    if errors:
+        raise ValidationError(errors)
+    assignment.end_date, assignment.end_reason, assignment.end_note = end_date, reason, note.strip()
+    assignment.ended_by = user
+    assignment.save()
+    return assignment
+
+
+def assignment_change(*, user, assignment: Assignment, village: Village, role: str, change_date: dt.date,
+                      note: str) -> Assignment:
+    """Move a cadre to another village or role: the old assignment ends as 'adjusted' with the
+    note, the new one starts the same day. Both happen or neither."""
+    if not can_manage_county(user, assignment.village.county_id):
+        raise PermissionDenied
+    if village.id == assignment.village_id and role == assignment.role:
+        raise ValidationError(_("Nothing changes: pick another village or role."))
+    with transaction.atomic():
+        assignment_end(user=user, assignment=assignment, end_date=change_date,
+                       reason=Assignment.EndReason.ADJUSTMENT, note=note)
+        return assignment_create(user=user, cadre=assignment.cadre, village=village, role=role,
+                                 start_date=change_date, planned_end_date=assignment.planned_end_date
+                                 if assignment.planned_end_date > change_date else None)
