@@ -335,3 +335,63 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+class Finding(models.Model):
+    """Something a scan or an inspection found wrong, owned by a county until resolved.
+
+    Unique per (kind, assignment, period) so a scan can run any number of times: a re-run
+    updates `last_seen` instead of adding a row. Attendance and training add their kinds.
+    """
+
+    class Kind(models.TextChoices):
+        MISSING_CHECKIN = "missing_checkin", _("Missing check-in")
+        PRESENCE_SHORTFALL = "presence_shortfall", _("Presence shortfall")
+        UNRETURNED_LEAVE = "unreturned_leave", _("Leave not reported back")
+        UNMET_TRAINING = "unmet_training", _("Training requirement unmet")
+        UNEXCUSED_ABSENCE = "unexcused_absence", _("Unexcused absence found by inspection")
+
+    class Severity(models.IntegerChoices):
+        NOTICE = 1, _("Notice")
+        WARNING = 2, _("Warning")
+        CRITICAL = 3, _("Critical")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="findings", verbose_name=_("cadre"))
+    assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="findings", verbose_name=_("assignment"))
+    village = models.ForeignKey(Village, models.CASCADE, related_name="findings", verbose_name=_("village"))
+    # Stored copy of village.county for county-scoped lists and dashboards.
+    county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"))
+    # A day ("2026-11-26"), a month ("2026-11") or another key the kind defines.
+    period = models.CharField(_("period"), max_length=20)
+    severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices, default=Severity.NOTICE)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    detail = models.TextField(_("detail"), blank=True)
+    first_seen = models.DateTimeField(_("first seen"))
+    last_seen = models.DateTimeField(_("last seen"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["-last_seen", "id"]
+        indexes = [models.Index(fields=["county", "status", "kind"], name="finding_county_status_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "assignment", "period"], name="finding_unique_per_period"),
+            models.CheckConstraint(
+                condition=Q(status="open", resolved_at__isnull=True) | Q(status="resolved", resolved_at__isnull=False),
+                name="finding_resolved_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.cadre} {self.period}"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from .models import Assignment, Cadre, DispatchingUnit, Profile, Region, Village
+from .models import Assignment, Cadre, DispatchingUnit, Finding, Profile, Region, Village
 
 Role = Profile.Role
 
@@ -236,3 +236,18 @@ def cadres_with_active_assignment(qs: QuerySet[Cadre]) -> QuerySet[Cadre]:
             to_attr="active_assignments",
         )
     )
+
+
+def findings_for_user(user) -> QuerySet[Finding]:
+    scope = scope_for_user(user)
+    qs = Finding.objects.all()
+    county_q = _county_filter(scope, "county")
+    if county_q is not None:
+        return qs.filter(county_q)
+    if scope.role == Role.TOWNSHIP:
+        return qs.filter(village__township_id=scope.region.id)
+    if scope.role == Role.UNIT:
+        return qs.filter(cadre__unit_id=scope.unit_id)
+    if scope.role == Role.CADRE and scope.cadre_id:
+        return qs.filter(cadre_id=scope.cadre_id)
+    return qs.none()
