@@ -1,0 +1,178 @@
+"""Roster writes: every rule, with bad input saving nothing."""
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
+
+from assignments import services
+from assignments.models import Assignment, Cadre, Region, Village
+
+from ..factories import make_id_number
+
+
+def cadre_fields(world, **over):
+    birth = dt.date(1990, 5, 17)
+    fields = dict(
+        name="陈静", gender="F", birth_date=birth, ethnicity="汉族", political_status="member",
+        education="bachelor", rank="四级主任科员", id_number=make_id_number(birth, seq=42),
+        mobile="13900001111", unit=world.unit,
+    )
+    fields.update(over)
+    return fields
+
+
+def test_county_staff_register_a_cadre_in_their_county(world):
+    cadre = services.cadre_create(user=world.owner, **cadre_fields(world))
+    assert cadre.county == world.county
+    assert cadre.history.count() == 1
+
+
+def test_bad_id_check_character_is_refused_in_chinese_and_nothing_saved(world):
+    good = make_id_number(dt.date(1990, 5, 17), seq=42)
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
+        services.cadre_create(user=world.owner, **cadre_fields(world, id_number=bad))
+    assert "id_number" in exc.value.message_dict
+    assert not Cadre.objects.filter(name="陈静").exists()
+
+
+def test_birth_date_must_match_the_id_number(world):
+    with pytest.raises(ValidationError) as exc:
+        services.cadre_create(user=world.owner, **cadre_fields(world, birth_date=dt.date(1990, 5, 18)))
+    assert "birth_date" in exc.value.message_dict
+
+
+def test_duplicate_id_number_is_refused(world):
+    with pytest.raises(ValidationError) as exc:
+        services.cadre_create(user=world.owner, **cadre_fields(world, id_number=world.cadre.id_number,
+                                                               birth_date=world.cadre.birth_date))
+    assert "id_number" in exc.value.message_dict
+
+
+def test_mobile_must_have_11_digits(world):
+    with pytest.raises(ValidationError) as exc:
+        services.cadre_create(user=world.owner, **cadre_fields(world, mobile="1390000111"))
+    assert "mobile" in exc.value.message_dict
+
+
+def test_reviewers_and_other_roles_cannot_register_cadres(world):
+    for user in (world.province_reviewer, world.city_reviewer, world.township_staff, world.liaison, world.cadre_user):
+        with pytest.raises(PermissionDenied):
+            services.cadre_create(user=user, **cadre_fields(world))
+    assert not Cadre.objects.filter(name="陈静").exists()
+
+
+def test_stranger_cannot_edit_our_cadre(world):
+    with pytest.raises(PermissionDenied):
+        services.cadre_update(user=world.stranger, cadre=world.cadre, **cadre_fields(world))
+
+
+def test_assign_a_new_cadre_as_team_leader(world):
+    cadre = services.cadre_create(user=world.owner, **cadre_fields(world))
+    a = services.assignment_create(user=world.owner, cadre=cadre, village=world.village2,
+                                   role=Assignment.Role.TEAM_LEADER, start_date=dt.date(2026, 3, 1))
+    assert a.planned_end_date == dt.date(2028, 3, 1)
+    assert a.approved_by == world.owner
+
+
+def test_second_first_secretary_for_a_village_is_refused(world):
+    cadre = services.cadre_create(user=world.owner, **cadre_fields(world))
+    with pytest.raises(ValidationError) as exc:
+        services.assignment_create(user=world.owner, cadre=cadre, village=world.village,
+                                   role=Assignment.Role.FIRST_SECRETARY, start_date=dt.date(2026, 3, 1))
+    assert "role" in exc.value.message_dict
+    assert not cadre.assignments.exists()
+
+
+def test_a_cadre_serves_in_one_village_at_a_time(world):
+    with pytest.raises(ValidationError) as exc:
+        services.assignment_create(user=world.owner, cadre=world.member, village=world.village2,
+                                   role=Assignment.Role.TEAM_MEMBER, start_date=dt.date(2026, 3, 1))
+    assert "cadre" in exc.value.message_dict
+
+
+def test_cannot_assign_to_a_village_of_another_county(world):
+    cadre = services.cadre_create(user=world.owner, **cadre_fields(world))
+    with pytest.raises(ValidationError):
+        services.assignment_create(user=world.owner, cadre=cadre, village=world.neighbour_village,
+                                   role=Assignment.Role.TEAM_MEMBER, start_date=dt.date(2026, 3, 1))
+
+
+def test_ending_an_assignment_needs_a_reason_and_a_note(world):
+    with pytest.raises(ValidationError) as exc:
+        services.assignment_end(user=world.owner, assignment=world.member_assignment,
+                                end_date=dt.date(2026, 1, 1), reason="rotation", note="  ")
+    assert "note" in exc.value.message_dict
+    world.member_assignment.refresh_from_db()
+    assert world.member_assignment.end_date is None
+
+
+def test_ending_records_reason_note_and_who(world):
+    services.assignment_end(user=world.owner, assignment=world.member_assignment,
+                            end_date=dt.date(2026, 1, 1), reason="recall", note="长期不在岗")
+    a = Assignment.objects.get(pk=world.member_assignment.pk)
+    assert (a.end_reason, a.end_note, a.ended_by) == ("recall", "长期不在岗", world.owner)
+    assert a.history.count() == 2
+
+
+def test_end_before_start_is_refused(world):
+    with pytest.raises(ValidationError) as exc:
+        services.assignment_end(user=world.owner, assignment=world.member_assignment,
+                                end_date=dt.date(2025, 1, 1), reason="rotation", note="x")
+    assert "end_date" in exc.value.message_dict
+
+
+def test_colleague_may_end_but_stranger_may_not(world):
+    with pytest.raises(PermissionDenied):
+        services.assignment_end(user=world.stranger, assignment=world.member_assignment,
+                                end_date=dt.date(2026, 1, 1), reason="rotation", note="x")
+    services.assignment_end(user=world.colleague, assignment=world.member_assignment,
+                            end_date=dt.date(2026, 1, 1), reason="rotation", note="期满")
+
+
+def test_change_ends_the_old_assignment_as_adjusted_and_starts_the_new_one(world):
+    new = services.assignment_change(user=world.owner, assignment=world.member_assignment, village=world.village2,
+                                     role=Assignment.Role.FIRST_SECRETARY, change_date=dt.date(2026, 2, 1),
+                                     note="白桥村缺第一书记")
+    old = Assignment.objects.get(pk=world.member_assignment.pk)
+    assert old.end_reason == Assignment.EndReason.ADJUSTMENT and old.end_date == dt.date(2026, 2, 1)
+    assert new.village == world.village2 and new.end_date is None
+
+
+def test_failed_change_leaves_the_old_assignment_active(world):
+    # 山水村 already has a first secretary, so moving the member into that role fails as a whole.
+    with pytest.raises(ValidationError):
+        services.assignment_change(user=world.owner, assignment=world.member_assignment, village=world.village,
+                                   role=Assignment.Role.FIRST_SECRETARY, change_date=dt.date(2026, 2, 1), note="x")
+    assert Assignment.objects.get(pk=world.member_assignment.pk).end_date is None
+
+
+def test_database_enforces_one_active_first_secretary(world):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assignment.objects.create(cadre=world.member, village=world.village, role="first_secretary",
+                                  start_date=dt.date(2026, 1, 1), planned_end_date=dt.date(2028, 1, 1))
+
+
+def test_township_code_must_belong_to_the_county(world):
+    with pytest.raises(ValidationError):
+        services.township_create(user=world.owner, name="白驿镇", code="510823102")
+    t = services.township_create(user=world.owner, name="白驿镇", code="510824102")
+    assert t.parent == world.county and t.level == Region.Level.TOWNSHIP
+
+
+def test_village_code_must_extend_the_township_code(world):
+    with pytest.raises(ValidationError) as exc:
+        services.village_create(user=world.owner, township=world.township, name="新村", code="510824101999")
+    assert "code" in exc.value.message_dict
+    v = services.village_create(user=world.owner, township=world.township, name="新村", code="510824100999",
+                                categories=["weak_party", "poverty_exit"])
+    assert v.county == world.county and v.category_list == ["poverty_exit", "weak_party"]
+    assert Village.objects.filter(categories__contains=",weak_party,").count() == 1
+
+
+def test_village_in_another_county_cannot_be_created(world):
+    with pytest.raises(ValidationError):
+        services.village_create(user=world.owner, township=world.neighbour_township, name="外村", code="510823100999")
