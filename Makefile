@@ -22,7 +22,6 @@ PORT ?= 8000
 # Extra arguments, e.g. `make run SEED_ARGS="--password s3cret"` or `make test PYTEST_ARGS="-k roster"`.
 SEED_ARGS ?=
 PYTEST_ARGS ?=
-BENCH_ARGS ?=
 
 .PHONY: help venv translations setup run test lint worker beat messages bench shell clean
 
@@ -103,7 +102,7 @@ bench: $(STAMP)
 		*) echo "make bench needs DATABASE_URL=postgres://... (see bench/README.md)"; exit 2;; esac
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_regions
-	DJANGO_SETTINGS_MODULE=$(DJANGO_SETTINGS_MODULE) $(BIN)/python bench/seed.py $(BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=$(DJANGO_SETTINGS_MODULE) $(BIN)/python bench/seed.py
 	DJANGO_SETTINGS_MODULE=$(DJANGO_SETTINGS_MODULE) $(BIN)/python bench/roster_import.py
 
 clean:
