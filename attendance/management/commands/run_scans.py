@@ -1,0 +1,32 @@
+"""manage.py run_scans [--day YYYY-MM-DD] [--county CODE]: the nightly attendance scan, by hand."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from assignments.models import Region
+from attendance.services import attendance_scan
+
+
+class Command(BaseCommand):
+    help = "Flag missing check-ins, unreturned leave and (after a month's last day) presence shortfalls."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--day", help="Day to scan (YYYY-MM-DD); default yesterday.")
+        parser.add_argument("--county", help="Only this county (6-digit code).")
+
+    def handle(self, *args, **opts):
+        try:
+            day = dt.date.fromisoformat(opts["day"]) if opts["day"] else timezone.localdate() - dt.timedelta(days=1)
+        except ValueError as exc:
+            raise CommandError(f"--day must be YYYY-MM-DD: {exc}") from exc
+        county = None
+        if opts["county"]:
+            county = Region.objects.filter(code=opts["county"], level=Region.Level.COUNTY).first()
+            if county is None:
+                raise CommandError(f"No county with code {opts['county']}.")
+        result = attendance_scan(day=day, county=county)
+        for key, value in result.as_dict().items():
+            self.stdout.write(f"{key}: {value}")

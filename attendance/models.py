@@ -1,0 +1,241 @@
+"""Attendance: daily presence, leave (请假 / 销假), work logs and the working-day calendar.
+
+Scale: Sichuan has ~34,000 cadres, so a year of presence is ~10 million rows. The scans read
+PresenceRecord by (date) and (cadre, date); both are indexed (the unique constraint gives the
+second). Every row carries its assignment so a month's count is one GROUP BY per assignment.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from assignments.models import Assignment, Cadre, Region
+
+
+class Duty(models.TextChoices):
+    """The four duties of a stationed cadre (四项职责)."""
+
+    PARTY = "party", _("Strengthen the village Party organisation")
+    ECONOMY = "economy", _("Grow the collective economy and incomes")
+    GOVERNANCE = "governance", _("Improve village governance")
+    SERVICE = "service", _("Serve the villagers")
+
+
+class WorkingDay(models.Model):
+    """One calendar day and whether a check-in is expected on it.
+
+    Filled from the `chinesecalendar` package for the years it knows (weekends, public holidays
+    and adjusted working days 调休); other years fall back to Monday–Friday. The province can
+    correct a day in the admin (source = manual).
+    """
+
+    class Source(models.TextChoices):
+        OFFICIAL = "official", _("Official calendar")
+        WEEKDAY = "weekday", _("Monday to Friday (no official data for this year)")
+        MANUAL = "manual", _("Edited by hand")
+
+    date = models.DateField(_("date"), primary_key=True)
+    is_working_day = models.BooleanField(_("working day"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+
+    class Meta:
+        verbose_name = _("working day")
+        verbose_name_plural = _("working days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'✓' if self.is_working_day else '—'}"
+
+
+class CountyAttendanceSetting(models.Model):
+    """Per-county switches. Location check-in is off unless the county turns it on: a national
+    rule forbids compulsory location tracking in government apps."""
+
+    county = models.OneToOneField(
+        Region, models.CASCADE, related_name="attendance_setting", verbose_name=_("county"),
+        limit_choices_to={"level": Region.Level.COUNTY},
+    )
+    location_checkin_enabled = models.BooleanField(_("location check-in enabled"), default=False)
+
+    class Meta:
+        verbose_name = _("county attendance setting")
+        verbose_name_plural = _("county attendance settings")
+
+    def __str__(self) -> str:
+        return str(self.county)
+
+
+class LeaveRequest(models.Model):
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", _("Personal leave")
+        SICK = "sick", _("Sick leave")
+        ANNUAL = "annual", _("Annual leave")
+        FAMILY = "family", _("Marriage or bereavement leave")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        RETURNED = "returned", _("Returned (reported back)")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="leave_requests", verbose_name=_("cadre"))
+    assignment = models.ForeignKey(
+        Assignment, models.CASCADE, related_name="leave_requests", verbose_name=_("assignment"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    start = models.DateField(_("first day of leave"))
+    end = models.DateField(_("last day of leave"))
+    # Calendar days, start and end included; decides who approves.
+    days = models.PositiveSmallIntegerField(_("days"), editable=False)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_comment = models.TextField(_("decision comment"), blank=True)
+    # 销假: the first day back at post. Leave then covers start .. actual_return_date - 1.
+    actual_return_date = models.DateField(_("actual return date"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("reported back at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("leave request")
+        verbose_name_plural = _("leave requests")
+        ordering = ["-start", "-id"]
+        indexes = [models.Index(fields=["status", "end"], name="leave_status_end")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="leave_end_not_before_start"),
+            models.CheckConstraint(
+                condition=Q(actual_return_date__isnull=True) | Q(actual_return_date__gte=models.F("start")),
+                name="leave_return_not_before_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.start}–{self.end} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        self.days = (self.end - self.start).days + 1
+        super().save(*args, **kwargs)
+
+    @property
+    def effective_end(self) -> dt.date:
+        """Last day actually on leave: the planned end, or the day before the reported return."""
+        if self.actual_return_date is not None:
+            return self.actual_return_date - dt.timedelta(days=1)
+        return self.end
+
+
+class PresenceRecord(models.Model):
+    class Kind(models.TextChoices):
+        IN_VILLAGE = "in_village", _("In the village")
+        LEAVE = "leave", _("On approved leave")
+        # Meetings, training or project work ordered by the work: counts as days in the village.
+        TRIP = "trip", _("Official trip")
+        ABSENT = "absent", _("Absent")
+
+    class Source(models.TextChoices):
+        SELF = "self", _("Self check-in")
+        KEEPER = "keeper", _("Recorded by the township")
+        LEAVE = "leave", _("From approved leave")
+
+    class Review(models.TextChoices):
+        OK = "ok", _("OK")
+        NEEDS_REVIEW = "needs_review", _("Needs review")
+        ACCEPTED = "accepted", _("Accepted after review")
+        REJECTED = "rejected", _("Rejected after review")
+
+    # Kinds that count as days in the village for the monthly requirement.
+    COUNTED_KINDS = (Kind.IN_VILLAGE, Kind.TRIP)
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="presence_records", verbose_name=_("cadre"))
+    assignment = models.ForeignKey(
+        Assignment, models.CASCADE, related_name="presence_records", verbose_name=_("assignment"),
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    source = models.CharField(_("source"), max_length=6, choices=Source.choices)
+    recorded_at = models.DateTimeField(_("recorded at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    leave = models.ForeignKey(
+        LeaveRequest, models.SET_NULL, null=True, blank=True, related_name="presence_records",
+        verbose_name=_("leave request"),
+    )
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
+    review_status = models.CharField(
+        _("review status"), max_length=12, choices=Review.choices, default=Review.OK,
+    )
+    # Why a check-in needs review (set by the server), then the reviewer's reason.
+    review_note = models.TextField(_("review note"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    correction_reason = models.TextField(_("correction reason"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("presence record")
+        verbose_name_plural = _("presence records")
+        ordering = ["-date", "id"]
+        indexes = [
+            models.Index(fields=["date"], name="presence_date"),
+            models.Index(fields=["assignment", "date"], name="presence_assignment_date"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["cadre", "date"], name="presence_one_per_cadre_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.date} {self.get_kind_display()}"
+
+
+class WorkLog(models.Model):
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="work_logs", verbose_name=_("cadre"))
+    assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="work_logs", verbose_name=_("assignment"))
+    date = models.DateField(_("date"))
+    content = models.TextField(_("content"))
+    # Comma-wrapped duty codes (",party,service,"), like Village.categories.
+    duties = models.CharField(_("duties"), max_length=60)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("work log")
+        verbose_name_plural = _("work logs")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["assignment", "date"], name="worklog_assignment_date")]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.date}"
+
+    @property
+    def duty_list(self) -> list[str]:
+        return [c for c in self.duties.split(",") if c]
+
+    @property
+    def duty_labels(self) -> list[str]:
+        labels = dict(Duty.choices)
+        return [str(labels.get(c, c)) for c in self.duty_list]
+
+    @staticmethod
+    def pack_duties(codes) -> str:
+        codes = [c for c in Duty.values if c in set(codes)]
+        return f",{','.join(codes)}," if codes else ""

@@ -1,0 +1,202 @@
+"""Reads for attendance. Every user-visible read starts from the assignments scoping gate."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+
+from assignments.models import Assignment, Cadre, Finding, Profile
+from assignments.selectors import assignments_for_user, scope_for_user
+
+from .models import CountyAttendanceSetting, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
+
+Role = Profile.Role
+
+RULE_DEFAULTS = {
+    "MIN_DAYS_IN_VILLAGE_PER_MONTH": 20,
+    "LEAVE_TOWNSHIP_MAX_DAYS": 3,
+    "MISSING_CHECKIN_ESCALATE_DAYS": 3,
+    "CHECKIN_MAX_ACCURACY_M": 200,
+    "CHECKIN_DEFAULT_RADIUS_M": 3000,
+}
+
+
+def rule(key: str) -> int:
+    """A programme rule from settings.ZHUCUN, with the common local value as default."""
+    return getattr(settings, "ZHUCUN", {}).get(key, RULE_DEFAULTS[key])
+
+
+def active_on(day: dt.date) -> Q:
+    """Q for assignments in post on `day`."""
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+def assignment_on(*, cadre: Cadre, day: dt.date) -> Assignment | None:
+    return (
+        Assignment.objects.filter(active_on(day), cadre=cadre)
+        .select_related("village", "village__county", "village__township").first()
+    )
+
+
+def location_checkin_enabled(*, county_id: int) -> bool:
+    return CountyAttendanceSetting.objects.filter(county_id=county_id, location_checkin_enabled=True).exists()
+
+
+# --- scoped querysets -------------------------------------------------------------------------
+
+
+def presence_for_user(user) -> QuerySet[PresenceRecord]:
+    return PresenceRecord.objects.filter(assignment__in=assignments_for_user(user))
+
+
+def leaves_for_user(user) -> QuerySet[LeaveRequest]:
+    return LeaveRequest.objects.filter(assignment__in=assignments_for_user(user))
+
+
+def worklogs_for_user(user) -> QuerySet[WorkLog]:
+    return WorkLog.objects.filter(assignment__in=assignments_for_user(user))
+
+
+def leave_approver_q(user) -> Q | None:
+    """Which leave requests this user decides: short leave by the village's township staff,
+    longer leave by the village's county staff (LEAVE_TOWNSHIP_MAX_DAYS)."""
+    scope = scope_for_user(user)
+    limit = rule("LEAVE_TOWNSHIP_MAX_DAYS")
+    if scope.role == Role.TOWNSHIP:
+        return Q(assignment__village__township_id=scope.region.id, days__lte=limit)
+    if scope.role == Role.COUNTY:
+        return Q(assignment__village__county_id=scope.region.id, days__gt=limit)
+    return None
+
+
+def leave_can_decide(user, leave: LeaveRequest) -> bool:
+    q = leave_approver_q(user)
+    if q is None:
+        return False
+    return LeaveRequest.objects.filter(q, pk=leave.pk).exists()
+
+
+def leave_queue_for_user(user) -> QuerySet[LeaveRequest]:
+    """Submitted requests waiting for this user, never their own."""
+    q = leave_approver_q(user)
+    if q is None:
+        return LeaveRequest.objects.none()
+    return (
+        LeaveRequest.objects.filter(q, status=LeaveRequest.Status.SUBMITTED)
+        .exclude(cadre__user=user)
+        .select_related("cadre", "assignment__village")
+        .order_by("start", "id")
+    )
+
+
+def keeper_assignments_q(user) -> Q | None:
+    """Assignments whose attendance this user may keep: township staff their township, county
+    staff their county. Reviewers, units and cadres keep none."""
+    scope = scope_for_user(user)
+    if scope.role == Role.TOWNSHIP:
+        return Q(village__township_id=scope.region.id)
+    if scope.role == Role.COUNTY:
+        return Q(village__county_id=scope.region.id)
+    return None
+
+
+def review_queue_for_user(user) -> QuerySet[PresenceRecord]:
+    scope = scope_for_user(user)
+    if scope.role != Role.COUNTY:
+        return PresenceRecord.objects.none()
+    return (
+        PresenceRecord.objects.filter(
+            assignment__village__county_id=scope.region.id, review_status=PresenceRecord.Review.NEEDS_REVIEW
+        )
+        .select_related("cadre", "assignment__village")
+        .order_by("date", "id")
+    )
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    first = month.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def month_calendar(*, cadre: Cadre, month: dt.date, today: dt.date) -> dict:
+    """One cadre's month: each day's status (kind, or "missing" on a past working day in post
+    with no record, or "" for days off / out of post / future) and the in-village count."""
+    first, last = month_bounds(month)
+    records = {r.date: r for r in PresenceRecord.objects.filter(cadre=cadre, date__range=(first, last))}
+    working = dict(WorkingDay.objects.filter(date__range=(first, last)).values_list("date", "is_working_day"))
+    spans = list(
+        Assignment.objects.filter(cadre=cadre, start_date__lte=last)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first)).values_list("start_date", "end_date")
+    )
+    days = []
+    counted = 0
+    for n in range(1, last.day + 1):
+        day = first.replace(day=n)
+        record = records.get(day)
+        in_post = any(s <= day and (e is None or e >= day) for s, e in spans)
+        is_working = working.get(day, day.weekday() < 5)
+        if record is not None:
+            status = record.kind
+            if record.kind in PresenceRecord.COUNTED_KINDS and record.review_status != PresenceRecord.Review.REJECTED:
+                counted += 1
+        elif in_post and is_working and day < today:
+            status = "missing"
+        else:
+            status = ""
+        days.append({"date": day, "status": status, "record": record, "working": is_working, "in_post": in_post})
+    # Monday-first weeks with blanks before the 1st, for a calendar grid.
+    lead = [None] * first.weekday()
+    cells = lead + days
+    weeks = [cells[i:i + 7] for i in range(0, len(cells), 7)]
+    weeks[-1] += [None] * (7 - len(weeks[-1]))
+    return {"days": days, "weeks": weeks, "in_village_days": counted, "first": first, "last": last,
+            "required": rule("MIN_DAYS_IN_VILLAGE_PER_MONTH")}
+
+
+def calendar_fallback_years(*, years) -> list[int]:
+    """Years among `years` whose working days are a Monday–Friday guess, not the official calendar."""
+    return sorted(set(
+        WorkingDay.objects.filter(date__year__in=list(years), source=WorkingDay.Source.WEEKDAY)
+        .values_list("date__year", flat=True)
+    ))
+
+
+def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date) -> tuple[list[dt.date], list[dict]]:
+    """考勤月报表: a row per cadre in post during the month, a cell per day, totals. Three queries."""
+    first, last = month_bounds(month)
+    days = [first + dt.timedelta(days=i) for i in range(last.day)]
+    rows_qs = (
+        assignments.filter(start_date__lte=last).filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .select_related("cadre", "village", "village__township").order_by("village__code", "role", "cadre__name")
+    )
+    rows = [{"assignment": a, "cells": {}, "totals": dict.fromkeys(PresenceRecord.Kind.values, 0)} for a in rows_qs]
+    by_id = {r["assignment"].id: r for r in rows}
+    for aid, day, kind in PresenceRecord.objects.filter(
+        assignment_id__in=list(by_id), date__range=(first, last)
+    ).values_list("assignment_id", "date", "kind"):
+        by_id[aid]["cells"][day] = kind
+        by_id[aid]["totals"][kind] += 1
+    return days, rows
+
+
+def worklog_counts(*, assignments: QuerySet[Assignment], month: dt.date) -> dict[int, int]:
+    first, last = month_bounds(month)
+    return dict(
+        WorkLog.objects.filter(assignment__in=assignments, date__range=(first, last))
+        .values("assignment_id").annotate(n=Count("id")).values_list("assignment_id", "n")
+    )
+
+
+def findings_filtered(qs: QuerySet[Finding], *, kind: str = "", status: str = "", village_id: int | None = None):
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if village_id:
+        qs = qs.filter(village_id=village_id)
+    return qs.select_related("cadre", "village", "resolved_by")

@@ -1,0 +1,707 @@
+"""Writes for attendance, and the scans that turn gaps into findings.
+
+Decisions worth knowing:
+- The server's clock decides the check-in date (timezone.localdate(), Asia/Shanghai).
+- A located check-in that fails a check is stored as "needs review", never refused.
+- Approved leave creates presence records (kind=leave, source=leave) only for days that have
+  no record yet: a check-in or a township record on a leave day stays, because it says the
+  cadre was in fact there. 销假 moves the leave records to the actual dates.
+- Leave length is counted in calendar days; it decides who approves.
+- The scans are set-based: a fixed handful of queries for the whole province (or one county).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import chinese_calendar
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, DateField, Exists, OuterRef, Q
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assignments.models import Assignment, Cadre, Finding, Region
+from assignments.selectors import can_manage_county, scope_for_user
+
+from .models import LeaveRequest, PresenceRecord, WorkingDay, WorkLog
+from .selectors import (
+    active_on,
+    assignment_on,
+    keeper_assignments_q,
+    leave_can_decide,
+    location_checkin_enabled,
+    month_bounds,
+    rule,
+)
+
+Review = PresenceRecord.Review
+LeaveStatus = LeaveRequest.Status
+
+
+def _cadre_of(user) -> Cadre:
+    cadre = Cadre.objects.filter(user=user).first() if getattr(user, "is_authenticated", False) else None
+    if cadre is None:
+        raise PermissionDenied(_("Only a cadre can do this, for themselves."))
+    return cadre
+
+
+def _days(start: dt.date, end: dt.date):
+    for i in range((end - start).days + 1):
+        yield start + dt.timedelta(days=i)
+
+
+# --- working-day calendar ---------------------------------------------------------------------
+
+
+def working_days_ensure(*, start: dt.date, end: dt.date) -> None:
+    """Fill missing days of the calendar table: official data where the package has it,
+    Monday–Friday otherwise. Days already there (maybe edited by hand) are kept."""
+    if WorkingDay.objects.filter(date__range=(start, end)).count() == (end - start).days + 1:
+        return
+    rows = []
+    for day in _days(start, end):
+        try:
+            rows.append(WorkingDay(date=day, is_working_day=chinese_calendar.is_workday(day),
+                                   source=WorkingDay.Source.OFFICIAL))
+        except NotImplementedError:
+            rows.append(WorkingDay(date=day, is_working_day=day.weekday() < 5, source=WorkingDay.Source.WEEKDAY))
+    WorkingDay.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+# --- presence -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckinResult:
+    record: PresenceRecord
+    created: bool
+    message: str
+
+
+def _haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = 6371000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+@functools.lru_cache(maxsize=256)
+def _boundary_shape(county_id: int, boundary: str):
+    """Parsed county polygon (cached: a county's boundary is large and rarely changes)."""
+    from shapely.geometry import shape
+
+    data = json.loads(boundary)
+    if data.get("type") == "FeatureCollection":
+        from shapely.ops import unary_union
+
+        return unary_union([shape(f["geometry"]) for f in data["features"]])
+    if data.get("type") == "Feature":
+        return shape(data["geometry"])
+    return shape(data)
+
+
+def _location_problems(*, village, county: Region, latitude, longitude, accuracy) -> list[str]:
+    """Why a located check-in needs a human look; empty when it passes every check."""
+    if latitude is None or longitude is None:
+        return [_("No location was provided.")]
+    lat, lon = float(latitude), float(longitude)
+    problems = []
+    max_acc = rule("CHECKIN_MAX_ACCURACY_M")
+    if accuracy is None or float(accuracy) > max_acc:
+        problems.append(_("Location accuracy is worse than %(m)d m.") % {"m": max_acc})
+    if village.latitude is not None and village.longitude is not None:
+        radius = village.checkin_radius_m or rule("CHECKIN_DEFAULT_RADIUS_M")
+        distance = _haversine_m(lat, lon, float(village.latitude), float(village.longitude))
+        if distance > radius:
+            problems.append(
+                _("%(d).1f km from the village, more than the allowed %(r)d m.") % {"d": distance / 1000, "r": radius}
+            )
+    if county.boundary:
+        from shapely.geometry import Point
+
+        try:
+            inside = _boundary_shape(county.id, county.boundary).covers(Point(lon, lat))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            inside = True  # an unreadable boundary must not block anybody; the distance check still ran
+        if not inside:
+            problems.append(_("The position is outside %(county)s.") % {"county": county.name})
+    return problems
+
+
+def presence_checkin(*, user, latitude=None, longitude=None, accuracy=None) -> CheckinResult:
+    """The cadre's one-tap check-in for today (server date). A second tap changes nothing."""
+    cadre = _cadre_of(user)
+    today = timezone.localdate()
+    assignment = assignment_on(cadre=cadre, day=today)
+    if assignment is None:
+        raise ValidationError(_("You are not stationed in a village today, so there is nothing to check in to."))
+    existing = PresenceRecord.objects.filter(cadre=cadre, date=today).first()
+    if existing is not None:
+        return CheckinResult(existing, False, _already_message(existing))
+    record = PresenceRecord(
+        cadre=cadre, assignment=assignment, date=today, kind=PresenceRecord.Kind.IN_VILLAGE,
+        source=PresenceRecord.Source.SELF, recorded_at=timezone.now(), recorded_by=user,
+    )
+    village = assignment.village
+    if location_checkin_enabled(county_id=village.county_id):
+        if latitude is not None and longitude is not None:
+            record.latitude = Decimal(str(round(float(latitude), 6)))
+            record.longitude = Decimal(str(round(float(longitude), 6)))
+        record.accuracy_m = float(accuracy) if accuracy is not None else None
+        problems = _location_problems(village=village, county=village.county, latitude=latitude,
+                                      longitude=longitude, accuracy=accuracy)
+        if problems:
+            record.review_status = Review.NEEDS_REVIEW
+            record.review_note = " ".join(problems)
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        # Two taps at the same moment: the other one won, which is just as good.
+        existing = PresenceRecord.objects.get(cadre=cadre, date=today)
+        return CheckinResult(existing, False, _already_message(existing))
+    if record.review_status == Review.NEEDS_REVIEW:
+        message = _("Checked in. Your location could not be confirmed (%(why)s) so county staff will review it.") % {
+            "why": record.review_note}
+    else:
+        message = _("Checked in for %(day)s. Thank you.") % {"day": today.isoformat()}
+    return CheckinResult(record, True, message)
+
+
+def _already_message(record: PresenceRecord) -> str:
+    if record.kind == PresenceRecord.Kind.LEAVE:
+        return _("Today is recorded as leave. If you are back, report your return (销假) first.")
+    if record.source == PresenceRecord.Source.SELF:
+        return _("You have already checked in today at %(t)s; nothing was changed.") % {
+            "t": timezone.localtime(record.recorded_at).strftime("%H:%M")}
+    return _("Today is already recorded as “%(kind)s” by the township; nothing was changed.") % {
+        "kind": record.get_kind_display()}
+
+
+def presence_review(*, user, record: PresenceRecord, accept: bool, reason: str = "") -> PresenceRecord:
+    """County staff accept or reject a check-in that needed review. Rejecting needs a reason."""
+    if not can_manage_county(user, record.assignment.village.county_id):
+        raise PermissionDenied(_("Only staff of the village's county review its check-ins."))
+    if record.review_status != Review.NEEDS_REVIEW:
+        raise ValidationError(_("This record does not need review (it is “%(s)s”).") % {
+            "s": record.get_review_status_display()})
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise ValidationError({"reason": _("Give the reason for rejecting the check-in.")})
+    record.review_status = Review.ACCEPTED if accept else Review.REJECTED
+    record.review_note = f"{record.review_note}\n{reason}".strip() if reason else record.review_note
+    record.reviewed_by, record.reviewed_at = user, timezone.now()
+    record._change_reason = reason or "accepted"
+    record.save()
+    return record
+
+
+def _keeper_assignments(user, day: dt.date):
+    q = keeper_assignments_q(user)
+    if q is None:
+        raise PermissionDenied(_("Only township or county staff keep attendance."))
+    return Assignment.objects.filter(q).filter(active_on(day))
+
+
+@dataclass
+class BulkResult:
+    created: int = 0
+    unchanged: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+
+def presence_record_bulk(*, user, day: dt.date, entries: dict[int, str]) -> BulkResult:
+    """The township keeper's day grid: {cadre_id: kind} for cadres in post on `day`.
+
+    Creates records for cadres with none; a cadre who already has a different record is
+    listed in `conflicts` (change it with presence_correct, which asks for a reason)."""
+    if day > timezone.localdate():
+        raise ValidationError({"day": _("Attendance cannot be recorded for a future day.")})
+    bad = sorted({k for k in entries.values() if k and k not in PresenceRecord.Kind.values})
+    if bad:
+        raise ValidationError({"entries": _("Unknown attendance kind: %(k)s.") % {"k": ", ".join(bad)}})
+    entries = {int(c): k for c, k in entries.items() if k}
+    assignments = {a.cadre_id: a for a in _keeper_assignments(user, day).filter(cadre_id__in=list(entries))
+                   .select_related("cadre")}
+    outside = set(entries) - set(assignments)
+    if outside:
+        raise ValidationError({"entries": _("Some cadres are not stationed in your area on %(d)s.") % {
+            "d": day.isoformat()}})
+    existing = {r.cadre_id: r for r in PresenceRecord.objects.filter(cadre_id__in=list(entries), date=day)}
+    result = BulkResult()
+    now = timezone.now()
+    new = []
+    for cadre_id, kind in entries.items():
+        record = existing.get(cadre_id)
+        if record is None:
+            new.append(PresenceRecord(
+                cadre_id=cadre_id, assignment=assignments[cadre_id], date=day, kind=kind,
+                source=PresenceRecord.Source.KEEPER, recorded_at=now, recorded_by=user,
+            ))
+        elif record.kind == kind:
+            result.unchanged += 1
+        else:
+            result.conflicts.append(assignments[cadre_id].cadre.name)
+    with transaction.atomic():
+        # save() one by one so simple_history keeps a row per record; a township is small.
+        for record in new:
+            record._change_reason = "keeper day grid"
+            record.save()
+    result.created = len(new)
+    return result
+
+
+def presence_correct(*, user, cadre: Cadre, day: dt.date, kind: str, reason: str) -> PresenceRecord:
+    """A keeper corrects (or adds) one cadre's record for one day, with a reason kept in history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the correction.")})
+    if kind not in PresenceRecord.Kind.values:
+        raise ValidationError({"kind": _("Choose what the cadre was doing that day.")})
+    if day > timezone.localdate():
+        raise ValidationError({"day": _("Attendance cannot be recorded for a future day.")})
+    assignment = _keeper_assignments(user, day).filter(cadre=cadre).first()
+    if assignment is None:
+        raise PermissionDenied(_("This cadre is not stationed in your area on that day."))
+    record = PresenceRecord.objects.filter(cadre=cadre, date=day).first() or PresenceRecord(
+        cadre=cadre, assignment=assignment, date=day)
+    record.kind, record.source = kind, PresenceRecord.Source.KEEPER
+    record.recorded_at, record.recorded_by = timezone.now(), user
+    record.correction_reason = reason
+    if record.review_status == Review.NEEDS_REVIEW:
+        record.review_status, record.reviewed_by, record.reviewed_at = Review.ACCEPTED, user, timezone.now()
+    record._change_reason = reason
+    record.save()
+    return record
+
+
+# --- leave (请假 / 销假) -------------------------------------------------------------------------
+
+
+def _own_leave(user, leave: LeaveRequest) -> Cadre:
+    cadre = _cadre_of(user)
+    if leave.cadre_id != cadre.id:
+        raise PermissionDenied(_("You can only act on your own leave requests."))
+    return cadre
+
+
+def _leave_rules(*, cadre: Cadre, start: dt.date, end: dt.date, exclude_id: int | None = None) -> Assignment:
+    if start is None or end is None:
+        raise ValidationError({"start": _("Give the first and the last day of leave.")})
+    if end < start:
+        raise ValidationError({"end": _("The last day of leave cannot be before the first day.")})
+    assignment = (
+        Assignment.objects.filter(cadre=cadre, start_date__lte=start)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=start)).select_related("village").first()
+    )
+    if assignment is None:
+        raise ValidationError({"start": _("You are not stationed in a village on %(d)s.") % {"d": start.isoformat()}})
+    last = assignment.end_date or assignment.planned_end_date
+    if end > last:
+        raise ValidationError(
+            {"end": _("Leave must end within your assignment, which ends on %(d)s.") % {"d": last.isoformat()}}
+        )
+    others = LeaveRequest.objects.filter(
+        cadre=cadre, status__in=[LeaveStatus.DRAFT, LeaveStatus.SUBMITTED, LeaveStatus.APPROVED, LeaveStatus.RETURNED],
+        start__lte=end,
+    ).exclude(pk=exclude_id)
+    for other in others:
+        if other.effective_end >= start:
+            raise ValidationError({"start": _("This overlaps your leave from %(s)s to %(e)s (%(st)s).") % {
+                "s": other.start.isoformat(), "e": other.effective_end.isoformat(), "st": other.get_status_display()}})
+    return assignment
+
+
+def leave_request_create(*, user, kind: str, start: dt.date, end: dt.date, reason: str,
+                         submit: bool = True) -> LeaveRequest:
+    cadre = _cadre_of(user)
+    if kind not in LeaveRequest.Kind.values:
+        raise ValidationError({"kind": _("Choose the kind of leave.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the leave.")})
+    with transaction.atomic():
+        # Lock the cadre row so two requests at once cannot both pass the overlap check.
+        Cadre.objects.select_for_update().filter(pk=cadre.pk).first()
+        assignment = _leave_rules(cadre=cadre, start=start, end=end)
+        leave = LeaveRequest(cadre=cadre, assignment=assignment, kind=kind, start=start, end=end, reason=reason)
+        if submit:
+            leave.status, leave.submitted_at = LeaveStatus.SUBMITTED, timezone.now()
+        leave.save()
+    return leave
+
+
+def leave_request_submit(*, user, leave: LeaveRequest) -> LeaveRequest:
+    _own_leave(user, leave)
+    if leave.status != LeaveStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be submitted."))
+    _leave_rules(cadre=leave.cadre, start=leave.start, end=leave.end, exclude_id=leave.pk)
+    leave.status, leave.submitted_at = LeaveStatus.SUBMITTED, timezone.now()
+    leave.save()
+    return leave
+
+
+def _check_decider(user, leave: LeaveRequest) -> None:
+    if Cadre.objects.filter(user=user, pk=leave.cadre_id).exists():
+        raise PermissionDenied(_("Nobody can approve their own leave."))
+    if not leave_can_decide(user, leave):
+        limit = rule("LEAVE_TOWNSHIP_MAX_DAYS")
+        raise PermissionDenied(
+            _("Leave of up to %(n)d days is decided by the village's township staff; longer leave by its county "
+              "organisation department.") % {"n": limit}
+        )
+    if leave.status != LeaveStatus.SUBMITTED:
+        raise ValidationError(_("This request is not waiting for a decision (it is “%(s)s”).") % {
+            "s": leave.get_status_display()})
+
+
+def _leave_records_create(leave: LeaveRequest, start: dt.date, end: dt.date, user) -> None:
+    """Leave records for the days that have no record yet (check-ins on those days stay)."""
+    now = timezone.now()
+    taken = set(PresenceRecord.objects.filter(cadre_id=leave.cadre_id, date__range=(start, end))
+                .values_list("date", flat=True))
+    for day in _days(start, end):
+        if day in taken:
+            continue
+        record = PresenceRecord(
+            cadre_id=leave.cadre_id, assignment_id=leave.assignment_id, date=day, kind=PresenceRecord.Kind.LEAVE,
+            source=PresenceRecord.Source.LEAVE, recorded_at=now, recorded_by=user, leave=leave,
+        )
+        record.save()
+
+
+def leave_request_approve(*, user, leave: LeaveRequest, comment: str = "") -> LeaveRequest:
+    _check_decider(user, leave)
+    with transaction.atomic():
+        leave.status, leave.decided_by, leave.decided_at = LeaveStatus.APPROVED, user, timezone.now()
+        leave.decision_comment = (comment or "").strip()
+        leave.save()
+        _leave_records_create(leave, leave.start, leave.end, user)
+    return leave
+
+
+def leave_request_reject(*, user, leave: LeaveRequest, comment: str) -> LeaveRequest:
+    _check_decider(user, leave)
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("Tell the cadre why the leave is rejected.")})
+    leave.status, leave.decided_by, leave.decided_at = LeaveStatus.REJECTED, user, timezone.now()
+    leave.decision_comment = comment
+    leave.save()
+    return leave
+
+
+def leave_request_cancel(*, user, leave: LeaveRequest) -> LeaveRequest:
+    """A cadre withdraws a draft or a pending request, or approved leave that has not begun."""
+    _own_leave(user, leave)
+    today = timezone.localdate()
+    cancellable = leave.status in (LeaveStatus.DRAFT, LeaveStatus.SUBMITTED) or (
+        leave.status == LeaveStatus.APPROVED and leave.start > today)
+    if not cancellable:
+        raise ValidationError(_("Leave that has begun cannot be cancelled; report your return (销假) instead."))
+    with transaction.atomic():
+        leave.status = LeaveStatus.CANCELLED
+        leave.save()
+        for record in leave.presence_records.filter(source=PresenceRecord.Source.LEAVE):
+            record.delete()
+    return leave
+
+
+def leave_request_return(*, user, leave: LeaveRequest, actual_return_date: dt.date) -> LeaveRequest:
+    """销假: the cadre reports the first day back at post; leave records follow the actual dates."""
+    _own_leave(user, leave)
+    if leave.status != LeaveStatus.APPROVED:
+        raise ValidationError(_("Only approved leave can be reported back."))
+    if actual_return_date is None:
+        raise ValidationError({"actual_return_date": _("Give the day you were back in the village.")})
+    if actual_return_date < leave.start:
+        raise ValidationError({"actual_return_date": _("The return day cannot be before the leave began.")})
+    if actual_return_date > timezone.localdate():
+        raise ValidationError({"actual_return_date": _("The return day cannot be in the future.")})
+    last = leave.assignment.end_date or leave.assignment.planned_end_date
+    if actual_return_date - dt.timedelta(days=1) > last:
+        raise ValidationError({"actual_return_date": _("The leave cannot run past your assignment.")})
+    with transaction.atomic():
+        leave.status, leave.actual_return_date, leave.returned_at = (
+            LeaveStatus.RETURNED, actual_return_date, timezone.now())
+        leave.save()
+        for record in leave.presence_records.filter(source=PresenceRecord.Source.LEAVE, date__gte=actual_return_date):
+            record._change_reason = "returned early"
+            record.delete()
+        if actual_return_date > leave.start:
+            _leave_records_create(leave, leave.start, actual_return_date - dt.timedelta(days=1), user)
+    return leave
+
+
+# --- work logs ------------------------------------------------------------------------------------
+
+
+def worklog_create(*, user, date: dt.date, content: str, duties) -> WorkLog:
+    cadre = _cadre_of(user)
+    content = (content or "").strip()
+    errors = {}
+    if not content:
+        errors["content"] = _("Write what was done.")
+    packed = WorkLog.pack_duties(duties or [])
+    if not packed:
+        errors["duties"] = _("Tag the log with at least one of the four duties.")
+    if date is None or date > timezone.localdate():
+        errors["date"] = _("A work log is for today or an earlier day.")
+    if errors:
+        raise ValidationError(errors)
+    assignment = assignment_on(cadre=cadre, day=date)
+    if assignment is None:
+        raise ValidationError({"date": _("You were not stationed in a village on %(d)s.") % {"d": date.isoformat()}})
+    return WorkLog.objects.create(cadre=cadre, assignment=assignment, date=date, content=content, duties=packed)
+
+
+# --- findings: manual resolution -------------------------------------------------------------------
+
+
+def finding_resolve(*, user, finding: Finding, note: str) -> Finding:
+    if not can_manage_county(user, finding.county_id):
+        raise PermissionDenied(_("Only staff of the finding's county resolve it."))
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Say how the finding was resolved.")})
+    if finding.status == Finding.Status.RESOLVED:
+        raise ValidationError(_("This finding is already resolved."))
+    finding.status, finding.resolved_at, finding.resolved_by = Finding.Status.RESOLVED, timezone.now(), user
+    finding.resolution_note = note
+    finding.save()
+    return finding
+
+
+# --- the scans ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ScanResult:
+    day: dt.date
+    working_day: bool = False
+    calendar_source: str = ""
+    missing: int = 0
+    escalated: int = 0
+    unreturned: int = 0
+    shortfall_month: str = ""
+    shortfall: int = 0
+    created: int = 0
+    updated: int = 0
+    resolved: int = 0
+
+    def as_dict(self) -> dict:
+        d = dict(self.__dict__)
+        d["day"] = self.day.isoformat()
+        return d
+
+
+def _upsert_findings(*, kind: str, rows: dict, existing_qs, now, resolve_absent_note: str = "") -> tuple[int, int, int]:
+    """Write scan results for one kind without a query per row.
+
+    rows: {(assignment_id, period): (cadre_id, village_id, county_id, severity, detail)}.
+    existing_qs: the findings of this kind the scan covers (same periods, same county).
+    New rows go in with bulk_create(ignore_conflicts) on the unique (kind, assignment, period);
+    rows whose severity or detail changed are updated; an unchanged row is not touched, so a
+    second run writes nothing. A finding resolved automatically earlier that is back reopens;
+    one resolved by a person stays resolved. With resolve_absent_note, open findings the scan
+    no longer sees are resolved."""
+    existing = {(f["assignment_id"], f["period"]): f for f in existing_qs.values(
+        "id", "assignment_id", "period", "severity", "detail", "status", "resolved_by_id")}
+    new, changed = [], []
+    for key, (cadre_id, village_id, county_id, severity, detail) in rows.items():
+        old = existing.get(key)
+        if old is None:
+            new.append(Finding(kind=kind, assignment_id=key[0], period=key[1], cadre_id=cadre_id,
+                               village_id=village_id, county_id=county_id, severity=severity, detail=detail,
+                               first_seen=now, last_seen=now))
+            continue
+        reopen = old["status"] == Finding.Status.RESOLVED and old["resolved_by_id"] is None
+        if reopen or (old["status"] == Finding.Status.OPEN and (old["severity"], old["detail"]) != (severity, detail)):
+            f = Finding(id=old["id"], severity=severity, detail=detail, last_seen=now,
+                        status=Finding.Status.OPEN, resolved_at=None, resolution_note="")
+            changed.append(f)
+    if new:
+        Finding.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+    if changed:
+        Finding.objects.bulk_update(changed, ["severity", "detail", "last_seen", "status", "resolved_at",
+                                              "resolution_note"], batch_size=2000)
+    resolved = 0
+    if resolve_absent_note:
+        gone = [f["id"] for key, f in existing.items() if key not in rows and f["status"] == Finding.Status.OPEN]
+        if gone:
+            resolved = Finding.objects.filter(id__in=gone).update(
+                status=Finding.Status.RESOLVED, resolved_at=now, resolution_note=resolve_absent_note)
+    return len(new), len(changed), resolved
+
+
+def _county_q(county: Region | None, prefix: str) -> Q:
+    return Q(**{prefix: county.id}) if county is not None else Q()
+
+
+def scan_missing_checkins(*, day: dt.date, county: Region | None = None, now=None) -> tuple[int, int, int, int]:
+    """Missing check-ins on a working day: in post, no record (a rejected check-in does not
+    count), no approved leave covering the day. Returns (missing, escalated, created, updated)."""
+    now = now or timezone.now()
+    covered = PresenceRecord.objects.filter(cadre_id=OuterRef("cadre_id"), date=day).exclude(
+        review_status=Review.REJECTED)
+    on_leave = LeaveRequest.objects.filter(cadre_id=OuterRef("cadre_id"), start__lte=day).filter(
+        Q(status=LeaveStatus.APPROVED, end__gte=day) | Q(status=LeaveStatus.RETURNED, actual_return_date__gt=day))
+    gaps = list(
+        Assignment.objects.filter(active_on(day), _county_q(county, "village__county_id"))
+        .filter(~Exists(covered), ~Exists(on_leave))
+        .values_list("id", "cadre_id", "village_id", "village__county_id")
+    )
+    # Escalation: open missing-check-in findings on each of the previous N-1 working days.
+    n = rule("MISSING_CHECKIN_ESCALATE_DAYS")
+    previous = [d.isoformat() for d in WorkingDay.objects.filter(date__lt=day, is_working_day=True)
+                .order_by("-date").values_list("date", flat=True)[:max(n - 1, 0)]]
+    streaks = {}
+    if n > 1 and len(previous) == n - 1:
+        streaks = dict(
+            Finding.objects.filter(kind=Finding.Kind.MISSING_CHECKIN, status=Finding.Status.OPEN,
+                                   period__in=previous).filter(_county_q(county, "county_id"))
+            .values("assignment_id").annotate(n=Count("id")).values_list("assignment_id", "n")
+        )
+    period = day.isoformat()
+    rows, escalated = {}, 0
+    for aid, cadre_id, village_id, county_id in gaps:
+        if n <= 1 or streaks.get(aid) == n - 1:
+            escalated += 1
+            severity = Finding.Severity.WARNING
+            detail = _("No check-in, leave or trip recorded on %(d)s: %(n)d working days in a row.") % {
+                "d": period, "n": n}
+        else:
+            severity = Finding.Severity.NOTICE
+            detail = _("No check-in, leave or trip recorded on %(d)s.") % {"d": period}
+        rows[(aid, period)] = (cadre_id, village_id, county_id, severity, detail)
+    existing = Finding.objects.filter(kind=Finding.Kind.MISSING_CHECKIN, period=period).filter(
+        _county_q(county, "county_id"))
+    created, updated, _resolved = _upsert_findings(kind=Finding.Kind.MISSING_CHECKIN, rows=rows,
+                                                   existing_qs=existing, now=now)
+    return len(gaps), escalated, created, updated
+
+
+def resolve_missing_checkins(*, county: Region | None = None, now=None) -> int:
+    """Close open missing-check-in findings that later evidence explains, saying why. Three
+    UPDATE statements whatever the number of findings."""
+    now = now or timezone.now()
+    open_ = Finding.objects.filter(kind=Finding.Kind.MISSING_CHECKIN, status=Finding.Status.OPEN).filter(
+        _county_q(county, "county_id"))
+    day_of = Cast(OuterRef("period"), DateField())
+    by_record = Exists(PresenceRecord.objects.filter(cadre_id=OuterRef("cadre_id"), date=day_of).exclude(
+        review_status=Review.REJECTED))
+    by_leave = Exists(LeaveRequest.objects.filter(cadre_id=OuterRef("cadre_id"), start__lte=day_of).filter(
+        Q(status=LeaveStatus.APPROVED, end__gte=day_of) | Q(status=LeaveStatus.RETURNED, actual_return_date__gt=day_of)))
+    day_off = Exists(WorkingDay.objects.filter(date=day_of, is_working_day=False))
+    done = 0
+    for condition, note in (
+        (by_leave, _("Resolved automatically: an approved leave now covers this day.")),
+        (by_record, _("Resolved automatically: a presence record for this day was added later.")),
+        (day_off, _("Resolved automatically: the calendar now marks this day as a day off.")),
+    ):
+        done += open_.filter(condition).update(status=Finding.Status.RESOLVED, resolved_at=now, resolution_note=note)
+    return done
+
+
+def scan_unreturned_leave(*, day: dt.date, county: Region | None = None, now=None) -> tuple[int, int, int, int]:
+    """Approved leave whose last day is before `day` without 销假. Period = the leave's first day."""
+    now = now or timezone.now()
+    overdue = LeaveRequest.objects.filter(status=LeaveStatus.APPROVED, end__lt=day).filter(
+        _county_q(county, "assignment__village__county_id")).values_list(
+        "assignment_id", "cadre_id", "assignment__village_id", "assignment__village__county_id", "start", "end")
+    rows = {}
+    for aid, cadre_id, village_id, county_id, start, end in overdue:
+        rows[(aid, start.isoformat())] = (
+            cadre_id, village_id, county_id, Finding.Severity.WARNING,
+            _("Leave from %(s)s to %(e)s has ended but no return (销假) was reported.") % {
+                "s": start.isoformat(), "e": end.isoformat()},
+        )
+    periods = sorted({p for _a, p in rows})
+    existing = Finding.objects.filter(kind=Finding.Kind.UNRETURNED_LEAVE).filter(
+        Q(status=Finding.Status.OPEN) | Q(period__in=periods)).filter(_county_q(county, "county_id"))
+    created, updated, resolved = _upsert_findings(
+        kind=Finding.Kind.UNRETURNED_LEAVE, rows=rows, existing_qs=existing, now=now,
+        resolve_absent_note=_("Resolved automatically: the return was reported or the leave was cancelled."))
+    return len(rows), created, updated, resolved
+
+
+def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now=None) -> tuple[int, int, int, int]:
+    """Month check: in-village days (check-ins, keeper records and trips; rejected check-ins
+    excluded) below MIN_DAYS_IN_VILLAGE_PER_MONTH, pro-rated by the days in post minus the days
+    on leave: required = floor(MIN × (days in post − leave days) / days in month)."""
+    now = now or timezone.now()
+    first, last = month_bounds(month)
+    month_days = (last - first).days + 1
+    minimum = rule("MIN_DAYS_IN_VILLAGE_PER_MONTH")
+    assignments = list(
+        Assignment.objects.filter(start_date__lte=last).filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .filter(_county_q(county, "village__county_id"))
+        .values_list("id", "cadre_id", "village_id", "village__county_id", "start_date", "end_date")
+    )
+    counts = {
+        aid: (present, leave) for aid, present, leave in
+        PresenceRecord.objects.filter(date__range=(first, last)).filter(_county_q(county, "assignment__village__county_id"))
+        .values("assignment_id").annotate(
+            present=Count("id", filter=Q(kind__in=PresenceRecord.COUNTED_KINDS) & ~Q(review_status=Review.REJECTED)),
+            leave=Count("id", filter=Q(kind=PresenceRecord.Kind.LEAVE)),
+        ).values_list("assignment_id", "present", "leave")
+    }
+    period = f"{first:%Y-%m}"
+    rows = {}
+    for aid, cadre_id, village_id, county_id, start, end in assignments:
+        in_post = (min(end or last, last) - max(start, first)).days + 1
+        present, leave = counts.get(aid, (0, 0))
+        required = (minimum * max(in_post - leave, 0)) // month_days
+        if present < required:
+            severity = Finding.Severity.CRITICAL if present * 2 < required else Finding.Severity.WARNING
+            rows[(aid, period)] = (cadre_id, village_id, county_id, severity, _(
+                "%(p)d days in the village in %(m)s; %(r)d required (%(min)d a month, pro-rated for %(d)d days in "
+                "post and %(l)d days of leave).") % {"p": present, "m": period, "r": required, "min": minimum,
+                                                      "d": in_post, "l": leave})
+    existing = Finding.objects.filter(kind=Finding.Kind.PRESENCE_SHORTFALL, period=period).filter(
+        _county_q(county, "county_id"))
+    created, updated, resolved = _upsert_findings(
+        kind=Finding.Kind.PRESENCE_SHORTFALL, rows=rows, existing_qs=existing, now=now,
+        resolve_absent_note=_("Resolved automatically: the month's in-village days now meet the requirement."))
+    return len(rows), created, updated, resolved
+
+
+def attendance_scan(*, day: dt.date, county: Region | None = None, user=None) -> ScanResult:
+    """The nightly scan for `day` (usually yesterday). With `user`, only county staff may run
+    it, and only for their county. Running it twice for a day changes nothing."""
+    if user is not None and (county is None or not can_manage_county(user, county.id)):
+        raise PermissionDenied(_("Only county staff can run the scan, for their own county."))
+    now = timezone.now()
+    n = rule("MISSING_CHECKIN_ESCALATE_DAYS")
+    working_days_ensure(start=day - dt.timedelta(days=max(14, 3 * n)), end=day)
+    wd = WorkingDay.objects.get(date=day)
+    result = ScanResult(day=day, working_day=wd.is_working_day, calendar_source=wd.source)
+    with transaction.atomic():
+        if wd.is_working_day:
+            result.missing, result.escalated, c, u = scan_missing_checkins(day=day, county=county, now=now)
+            result.created += c
+            result.updated += u
+        result.resolved += resolve_missing_checkins(county=county, now=now)
+        result.unreturned, c, u, r = scan_unreturned_leave(day=day, county=county, now=now)
+        result.created, result.updated, result.resolved = result.created + c, result.updated + u, result.resolved + r
+        if (day + dt.timedelta(days=1)).day == 1:
+            result.shortfall_month = f"{day:%Y-%m}"
+            result.shortfall, c, u, r = scan_presence_shortfall(month=day, county=county, now=now)
+            result.created += c
+            result.updated += u
+            result.resolved += r
+    return result
+
+
+def scan_county_now(*, user) -> ScanResult:
+    """County staff's "run the scan for my county" button: yesterday, their county only."""
+    scope = scope_for_user(user)
+    county = scope.region if scope.region is not None and scope.region.level == Region.Level.COUNTY else None
+    return attendance_scan(day=timezone.localdate() - dt.timedelta(days=1), county=county, user=user)
