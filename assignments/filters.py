@@ -66,7 +66,7 @@ class VillageFilter(_Filter):
 
 
 class UnitFilter(_Filter):
-    name = django_filters.CharFilter(label=_("Name"), lookup_expr="icontains")
+    name = django_filters.CharFilter(label=_("Unit name"), lookup_expr="icontains")
     level = django_filters.ChoiceFilter(label=_("Level"), choices=DispatchingUnit.Level.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=DispatchingUnit.Kind.choices)
 
@@ -85,7 +85,7 @@ class CadreFilter(_Filter):
         ("unassigned", _("Not assigned")),
     ]
 
-    name = django_filters.CharFilter(label=_("Name"), lookup_expr="icontains")
+    name = django_filters.CharFilter(label=_("Full name"), lookup_expr="icontains")
     unit = django_filters.CharFilter(label=_("Dispatching unit"), field_name="unit__name", lookup_expr="icontains")
     unit_id = django_filters.NumberFilter(field_name="unit_id", widget=forms.HiddenInput)
     village = django_filters.CharFilter(label=_("Village"), method="filter_village")

@@ -32,6 +32,7 @@ class _CrispyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> has the token
 
 
 def apply_service_errors(form: forms.Form, exc: ValidationError, rename: dict[str, str] | None = None) -> None:
@@ -50,7 +51,7 @@ def apply_service_errors(form: forms.Form, exc: ValidationError, rename: dict[st
 
 
 class TownshipForm(_CrispyForm):
-    name = forms.CharField(label=_("Name"), max_length=64)
+    name = forms.CharField(label=_("Township name"), max_length=64)
     code = forms.CharField(
         label=_("Code"), max_length=9, min_length=9,
         help_text=_("9 digits, starting with the county code."),
@@ -59,7 +60,7 @@ class TownshipForm(_CrispyForm):
 
 class VillageForm(_CrispyForm):
     township = forms.ModelChoiceField(label=_("Township"), queryset=Region.objects.none())
-    name = forms.CharField(label=_("Name"), max_length=64)
+    name = forms.CharField(label=_("Village name"), max_length=64)
     code = forms.RegexField(
         label=_("Statistical code"), regex=r"^[0-9]{12}$", max_length=12,
         error_messages={"invalid": _("A village statistical code has 12 digits.")},
@@ -86,7 +87,7 @@ class VillageForm(_CrispyForm):
 
 
 class UnitForm(_CrispyForm):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Unit name"), max_length=100)
     level = forms.ChoiceField(label=_("Level"), choices=DispatchingUnit.Level.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=DispatchingUnit.Kind.choices)
     home_region = forms.ModelChoiceField(label=_("Home region"), queryset=Region.objects.none())
@@ -104,7 +105,7 @@ class UnitForm(_CrispyForm):
 
 
 class CadreForm(_CrispyForm):
-    name = forms.CharField(label=_("Name"), max_length=32)
+    name = forms.CharField(label=_("Full name"), max_length=32)
     id_number = forms.CharField(
         label=_("ID number"), max_length=18,
         help_text=_("18 characters; the last one is a digit or X."),

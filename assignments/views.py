@@ -65,6 +65,13 @@ def _require_manager(request: HttpRequest):
     return county
 
 
+def _posted(request: HttpRequest, *, files: bool = False):
+    """Bound data for a POST, None for a GET: an empty POST must still bind (and fail)."""
+    if request.method != "POST":
+        return (None, None) if files else None
+    return (request.POST, request.FILES) if files else request.POST
+
+
 def _page(request: HttpRequest, qs):
     paginator = Paginator(qs, settings.ZHUCUN["PAGE_SIZE"])
     return paginator.get_page(request.GET.get("page"))
@@ -172,7 +179,7 @@ def region_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def township_create(request: HttpRequest) -> HttpResponse:
     county = _require_manager(request)
-    form = TownshipForm(request.POST or None, initial={"code": county.code})
+    form = TownshipForm(_posted(request), initial={"code": county.code})
     if request.method == "POST" and form.is_valid():
         try:
             township = services.township_create(user=request.user, **form.cleaned_data)
@@ -214,7 +221,7 @@ def _village_initial(village: Village) -> dict:
 @require_http_methods(["GET", "POST"])
 def village_create(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
-    form = VillageForm(request.POST or None, user=request.user)
+    form = VillageForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             village = services.village_create(user=request.user, **form.cleaned_data)
@@ -232,7 +239,7 @@ def village_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def village_edit(request: HttpRequest, pk: int) -> HttpResponse:
     village = _get_village_for_user(request, pk, manage=True)
-    form = VillageForm(request.POST or None, user=request.user, initial=_village_initial(village))
+    form = VillageForm(_posted(request), user=request.user, initial=_village_initial(village))
     if request.method == "POST" and form.is_valid():
         try:
             services.village_update(user=request.user, village=village, **form.cleaned_data)
@@ -281,7 +288,7 @@ def _unit_initial(unit: DispatchingUnit) -> dict:
 @require_http_methods(["GET", "POST"])
 def unit_create(request: HttpRequest) -> HttpResponse:
     county = _require_manager(request)
-    form = UnitForm(request.POST or None, user=request.user,
+    form = UnitForm(_posted(request), user=request.user,
                     initial={"level": DispatchingUnit.Level.COUNTY, "home_region": county.id})
     if request.method == "POST" and form.is_valid():
         try:
@@ -300,7 +307,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _get_unit_for_user(request, pk, manage=True)
-    form = UnitForm(request.POST or None, user=request.user, initial=_unit_initial(unit))
+    form = UnitForm(_posted(request), user=request.user, initial=_unit_initial(unit))
     if request.method == "POST" and form.is_valid():
         try:
             services.unit_update(user=request.user, unit=unit, **form.cleaned_data)
@@ -358,7 +365,7 @@ def _cadre_initial(cadre: Cadre) -> dict:
 @require_http_methods(["GET", "POST"])
 def cadre_create(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
-    form = CadreForm(request.POST or None, user=request.user)
+    form = CadreForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             cadre = services.cadre_create(user=request.user, **form.cleaned_data)
@@ -376,7 +383,7 @@ def cadre_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def cadre_edit(request: HttpRequest, pk: int) -> HttpResponse:
     cadre = _get_cadre_for_user(request, pk, manage=True)
-    form = CadreForm(request.POST or None, user=request.user, instance=cadre, initial=_cadre_initial(cadre))
+    form = CadreForm(_posted(request), user=request.user, instance=cadre, initial=_cadre_initial(cadre))
     if request.method == "POST" and form.is_valid():
         try:
             services.cadre_update(user=request.user, cadre=cadre, **form.cleaned_data)
@@ -415,7 +422,7 @@ def assignment_create(request: HttpRequest) -> HttpResponse:
     for key in ("cadre", "village"):
         if request.GET.get(key, "").isdigit():
             initial[key] = int(request.GET[key])
-    form = AssignmentForm(request.POST or None, user=request.user, initial=initial)
+    form = AssignmentForm(_posted(request), user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             assignment = services.assignment_create(user=request.user, **form.cleaned_data)
@@ -438,7 +445,7 @@ def assignment_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment_for_user(request, pk, manage=True)
-    form = AssignmentEndForm(request.POST or None)
+    form = AssignmentEndForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -464,7 +471,7 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assignment_change(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment_for_user(request, pk, manage=True)
-    form = AssignmentChangeForm(request.POST or None, user=request.user,
+    form = AssignmentChangeForm(_posted(request), user=request.user,
                                 initial={"village": assignment.village_id, "role": assignment.role})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -502,7 +509,7 @@ def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def roster_import(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
-    form = RosterImportForm(request.POST or None, request.FILES or None)
+    form = RosterImportForm(*_posted(request, files=True))
     result = None
     if request.method == "POST" and form.is_valid():
         # Imported here: the roster module is optional for every other page.
