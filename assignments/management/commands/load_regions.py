@@ -7,6 +7,7 @@ parents and boundaries in place and creates nothing twice.
 """
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
 from typing import Any
@@ -45,7 +46,9 @@ def _sichuan(features: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     return sorted(rows)
 
 
-def sichuan_regions() -> list[dict[str, Any]]:
+# The files are 16 MB; parse them once per process (tests and seed_demo call this repeatedly).
+@functools.cache
+def sichuan_regions() -> tuple[dict[str, Any], ...]:
     """The wanted rows, parents before children: dicts of code, name, level, parent_code, boundary."""
     provinces = [r for r in _sichuan(_read_features("province")) if r[0] == PROVINCE_CODE]
     if not provinces:
@@ -62,7 +65,7 @@ def sichuan_regions() -> list[dict[str, Any]]:
         # A county directly under the province (省直辖) has no city: hang it on the province.
         parent = city if city in city_codes else PROVINCE_CODE
         wanted.append(dict(code=code, name=name, level=Region.Level.COUNTY, parent_code=parent, boundary=boundary))
-    return wanted
+    return tuple(wanted)
 
 
 def load_regions() -> dict[str, int]:

@@ -87,6 +87,12 @@ class Seeder:
 
     # ------------------------------------------------------------------ helpers
     def phase(self, label: str, func):
+        # Each phase draws from its own seeded generators, so what a phase makes does not
+        # depend on how much earlier phases had to make (reproducible top-ups too).
+        phase_seed = stable_int(self.seed, label)
+        self.rng = random.Random(phase_seed)
+        self.np_rng = np.random.default_rng(phase_seed)
+        self.faker.seed_instance(phase_seed)
         started = time.perf_counter()
         with transaction.atomic():
             created = func()
