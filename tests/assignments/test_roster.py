@@ -324,3 +324,42 @@ def test_only_county_staff_may_import(world, who):
     with pytest.raises(PermissionDenied):
         roster_import(user=getattr(world, who), data=xlsx(new_row(1)))
     assert not Cadre.objects.filter(name="新干部1").exists()
+
+
+def _member_row(world, **overrides) -> dict:
+    m, a = world.member, world.member_assignment
+    row = new_row(1, 姓名=m.name, 性别="男", 出生日期=m.birth_date, 身份证号=m.id_number, 手机号=m.mobile, 职级="",
+                  村代码=a.village.code, 村名称="随便写", 岗位="工作队员", 任职开始日期=a.start_date,
+                  计划结束日期=a.planned_end_date)
+    row.update(overrides)
+    return row
+
+
+def test_village_name_column_is_informational(world):
+    result = roster_import(user=world.owner, data=xlsx(_member_row(world)))
+    assert result.ok and result.unchanged == 1
+
+
+def test_blank_village_for_a_serving_cadre_is_an_error_not_an_end(world):
+    row = _member_row(world, 村代码=None, 岗位=None, 任职开始日期=None, 计划结束日期=None)
+    assert_refused(world, [row], row=2, column="村代码", contains="山水村")
+
+
+def test_changing_dates_of_an_assignment_in_progress_is_an_error(world):
+    row = _member_row(world, 计划结束日期=dt.date(2030, 1, 1))
+    assert_refused(world, [row], row=2, column="计划结束日期", contains="assignment page")
+
+
+def test_workbook_without_dimension_record_and_short_rows_reads(world):
+    """openpyxl's write-only mode (and some WPS files) omit trailing blank cells and the
+    dimension record: rows come back shorter than the header."""
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet()
+    ws.append(list(COLUMNS))
+    row = new_row(1, 村代码=None, 村名称=None, 岗位=None, 任职开始日期=None)
+    ws.append([row[h] for h in COLUMNS[:10]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    result = roster_import(user=world.owner, data=buf.getvalue())
+    assert result.ok, result.errors
+    assert result.created_cadres == 1
