@@ -684,11 +684,12 @@ def attendance_scan(*, day: dt.date, county: Region | None = None, user=None) ->
     wd = WorkingDay.objects.get(date=day)
     result = ScanResult(day=day, working_day=wd.is_working_day, calendar_source=wd.source)
     with transaction.atomic():
+        # Resolve first: a day explained by later evidence must not count towards a streak.
+        result.resolved += resolve_missing_checkins(county=county, now=now)
         if wd.is_working_day:
             result.missing, result.escalated, c, u = scan_missing_checkins(day=day, county=county, now=now)
             result.created += c
             result.updated += u
-        result.resolved += resolve_missing_checkins(county=county, now=now)
         result.unreturned, c, u, r = scan_unreturned_leave(day=day, county=county, now=now)
         result.created, result.updated, result.resolved = result.created + c, result.updated + u, result.resolved + r
         if (day + dt.timedelta(days=1)).day == 1:

@@ -1,0 +1,231 @@
+"""The nightly scan: missing check-ins, escalation, unreturned leave, monthly shortfall."""
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import F
+from django.test import override_settings
+from django.utils import timezone
+
+from assignments.models import Finding
+from attendance import services, tasks
+from attendance.models import LeaveRequest, PresenceRecord, WorkingDay
+from tests.factories import AssignmentFactory, CadreFactory, VillageFactory
+
+MON, TUE, WED = dt.date(2026, 11, 16), dt.date(2026, 11, 17), dt.date(2026, 11, 18)
+SAT = dt.date(2026, 11, 21)
+MISSING = Finding.Kind.MISSING_CHECKIN
+
+
+def _present(cadre, assignment, day, kind="in_village", **extra):
+    return PresenceRecord.objects.create(cadre=cadre, assignment=assignment, date=day, kind=kind,
+                                         source="keeper", recorded_at=timezone.now(), **extra)
+
+
+def _snapshot():
+    return sorted(Finding.objects.values_list("kind", "assignment_id", "period", "severity", "status", "detail",
+                                              "first_seen", "last_seen", "resolved_at"))
+
+
+def test_missing_checkin_flags_everyone_in_post_without_a_record_or_leave(world):
+    _present(world.cadre, world.assignment, WED)
+    LeaveRequest.objects.create(cadre=world.member, assignment=world.member_assignment, kind="sick", start=WED,
+                                end=WED, reason="x", status="approved")
+    result = services.attendance_scan(day=WED)
+    flagged = set(Finding.objects.filter(kind=MISSING, period="2026-11-18").values_list("cadre__name", flat=True))
+    assert flagged == {"王强", "张华"}
+    assert result.missing == 2 and result.working_day
+    assert Finding.objects.get(cadre=world.far_cadre).county == world.far_county
+
+
+def test_no_check_in_expected_on_a_day_off_or_outside_the_assignment(world):
+    assert services.attendance_scan(day=SAT).missing == 0
+    world.far_assignment.end_date, world.far_assignment.end_reason = dt.date(2026, 11, 1), "rotation"
+    world.far_assignment.save()
+    services.attendance_scan(day=WED)
+    assert not Finding.objects.filter(cadre=world.far_cadre).exists()
+    assert not Finding.objects.filter(period=SAT.isoformat()).exists()
+
+
+def test_a_rejected_check_in_does_not_count(world):
+    _present(world.cadre, world.assignment, WED, review_status="rejected")
+    services.attendance_scan(day=WED)
+    assert Finding.objects.filter(cadre=world.cadre, kind=MISSING).exists()
+
+
+def test_running_the_scan_twice_changes_nothing(world):
+    LeaveRequest.objects.create(cadre=world.member, assignment=world.member_assignment, kind="sick",
+                                start=dt.date(2026, 10, 20), end=dt.date(2026, 10, 22), reason="x", status="approved")
+    services.attendance_scan(day=dt.date(2026, 10, 30))  # last working day of October; shortfall runs on the 31st
+    services.attendance_scan(day=dt.date(2026, 10, 31))
+    before = _snapshot()
+    again = services.attendance_scan(day=dt.date(2026, 10, 31))
+    assert again.created == again.updated == again.resolved == 0
+    assert _snapshot() == before
+    assert {k for k, *_ in before} == {MISSING, Finding.Kind.PRESENCE_SHORTFALL, Finding.Kind.UNRETURNED_LEAVE}
+
+
+def test_three_missing_working_days_in_a_row_raise_the_severity(world):
+    _present(world.member, world.member_assignment, TUE)
+    for day in (MON, TUE, WED):
+        services.attendance_scan(day=day)
+    severity = dict(Finding.objects.filter(period="2026-11-18").values_list("cadre__name", "severity"))
+    assert severity["袁杰"] == Finding.Severity.WARNING
+    assert severity["李明"] == Finding.Severity.NOTICE  # checked in on Tuesday: the run is broken
+    assert "3 working days in a row" in Finding.objects.get(cadre=world.cadre, period="2026-11-18").detail
+
+
+@override_settings(ZHUCUN={"MISSING_CHECKIN_ESCALATE_DAYS": 2})
+def test_escalation_threshold_comes_from_settings(world):
+    services.attendance_scan(day=TUE)
+    services.attendance_scan(day=WED)
+    assert Finding.objects.get(cadre=world.cadre, period="2026-11-18").severity == Finding.Severity.WARNING
+
+
+def test_later_evidence_resolves_the_finding_with_a_note(world):
+    services.attendance_scan(day=MON)
+    services.attendance_scan(day=TUE)
+    # Monday: leave approved afterwards. Tuesday: the township corrects the record.
+    LeaveRequest.objects.create(cadre=world.cadre, assignment=world.assignment, kind="sick", start=MON, end=MON,
+                                reason="x", status="approved")
+    _present(world.cadre, world.assignment, TUE, kind="trip")
+    result = services.attendance_scan(day=WED)
+    mon = Finding.objects.get(cadre=world.cadre, kind=MISSING, period="2026-11-16")
+    tue = Finding.objects.get(cadre=world.cadre, period="2026-11-17")
+    assert mon.status == tue.status == "resolved" and result.resolved == 2
+    assert "approved leave" in mon.resolution_note and "presence record" in tue.resolution_note
+    assert mon.resolved_by is None
+    # The Wednesday finding is not escalated: the earlier days were explained.
+    assert Finding.objects.get(cadre=world.cadre, period="2026-11-18").severity == Finding.Severity.NOTICE
+
+
+def test_a_finding_resolved_by_staff_is_not_reopened(world):
+    services.attendance_scan(day=WED)
+    finding = Finding.objects.get(cadre=world.cadre)
+    services.finding_resolve(user=world.owner, finding=finding, note="县里开会")
+    services.attendance_scan(day=WED)
+    finding.refresh_from_db()
+    assert finding.status == "resolved" and finding.resolution_note == "县里开会"
+
+
+def test_an_auto_resolved_finding_reopens_when_the_evidence_goes(world):
+    services.attendance_scan(day=WED)
+    record = _present(world.cadre, world.assignment, WED)
+    services.attendance_scan(day=WED)
+    assert Finding.objects.get(cadre=world.cadre).status == "resolved"
+    record.delete()
+    services.attendance_scan(day=WED)
+    assert Finding.objects.get(cadre=world.cadre).status == "open"
+
+
+def test_unreturned_leave_becomes_a_finding_until_it_is_reported_back(world):
+    leave = LeaveRequest.objects.create(cadre=world.cadre, assignment=world.assignment, kind="personal",
+                                        start=MON, end=TUE, reason="x", status="approved")
+    services.attendance_scan(day=TUE)
+    assert not Finding.objects.filter(kind=Finding.Kind.UNRETURNED_LEAVE).exists()
+    services.attendance_scan(day=WED)
+    finding = Finding.objects.get(kind=Finding.Kind.UNRETURNED_LEAVE)
+    assert finding.cadre == world.cadre and finding.period == "2026-11-16"
+    leave.status, leave.actual_return_date = "returned", WED
+    leave.save()
+    services.attendance_scan(day=WED)
+    finding.refresh_from_db()
+    assert finding.status == "resolved" and "return was reported" in finding.resolution_note
+
+
+def test_month_end_flags_a_presence_shortfall_pro_rated(world):
+    october = [dt.date(2026, 10, d) for d in range(1, 32)]
+    for day in october[:20]:
+        _present(world.cadre, world.assignment, day)  # 20 days: meets the rule
+    for day in october[:12]:
+        _present(world.member, world.member_assignment, day)
+    for day in october[12:24]:
+        _present(world.member, world.member_assignment, day, kind="leave")  # 12 leave days
+    # Started on 20 October: 12 days in post, so floor(20 × 12 / 31) = 7 required.
+    late = AssignmentFactory(cadre=CadreFactory(unit=world.unit, county=world.county),
+                             village=VillageFactory(township=world.township), start_date=dt.date(2026, 10, 20))
+    for day in october[19:26]:
+        _present(late.cadre, late, day)
+    result = services.attendance_scan(day=dt.date(2026, 10, 31))
+    short = {f.cadre_id: f for f in Finding.objects.filter(kind=Finding.Kind.PRESENCE_SHORTFALL)}
+    assert result.shortfall_month == "2026-10"
+    assert world.cadre.id not in short and late.cadre_id not in short
+    # 李明: 31 days − 12 leave = 19 available → floor(20 × 19 / 31) = 12 required, 12 present: fine.
+    assert world.member.id not in short
+    assert short[world.far_cadre.id].severity == Finding.Severity.CRITICAL
+    assert short[world.far_cadre.id].period == "2026-10"
+    assert "0 days in the village" in short[world.far_cadre.id].detail
+
+
+def test_shortfall_resolves_when_records_are_added_and_the_month_rescanned(world):
+    services.attendance_scan(day=dt.date(2026, 10, 31))
+    for d in range(1, 21):
+        _present(world.cadre, world.assignment, dt.date(2026, 10, d))
+    services.attendance_scan(day=dt.date(2026, 10, 31))
+    finding = Finding.objects.get(kind=Finding.Kind.PRESENCE_SHORTFALL, cadre=world.cadre)
+    assert finding.status == "resolved" and "meet the requirement" in finding.resolution_note
+
+
+def test_a_county_scan_touches_only_that_county(world):
+    result = services.attendance_scan(day=WED, county=world.county)
+    assert result.missing == 2
+    assert set(Finding.objects.values_list("county", flat=True)) == {world.county.id}
+
+
+def test_only_county_staff_may_run_the_scan_for_their_county(world):
+    from django.core.exceptions import PermissionDenied
+    with pytest.raises(PermissionDenied):
+        services.attendance_scan(day=WED, county=world.county, user=world.stranger)
+    with pytest.raises(PermissionDenied):
+        services.scan_county_now(user=world.township_staff)
+
+
+def _more_cadres(world, n):
+    for i in range(n):
+        village = VillageFactory(township=world.township, code=f"510824100{300 + i:03d}")
+        AssignmentFactory(cadre=CadreFactory(unit=world.unit, county=world.county), village=village)
+
+
+@pytest.mark.parametrize("extra", [1, 46])
+def test_the_scan_uses_a_bounded_number_of_queries(world, extra, django_assert_max_num_queries):
+    _more_cadres(world, extra)
+    services.working_days_ensure(start=dt.date(2026, 10, 1), end=dt.date(2026, 11, 30))
+    services.attendance_scan(day=dt.date(2026, 10, 30))
+    LeaveRequest.objects.create(cadre=world.cadre, assignment=world.assignment, kind="sick", start=MON, end=MON,
+                                reason="x", status="approved")
+    # 5 or 50 cadres, missing check-ins, resolutions, unreturned leave and a month check: same bound.
+    with django_assert_max_num_queries(20):
+        services.attendance_scan(day=dt.date(2026, 10, 31))
+    with django_assert_max_num_queries(20):
+        services.attendance_scan(day=WED)
+    assert Finding.objects.filter(period="2026-11-18").count() == 4 + extra
+
+
+def test_run_scans_command_and_task_run_the_same_service(world):
+    out = StringIO()
+    call_command("run_scans", "--day", "2026-11-18", stdout=out)
+    assert "missing: 4" in out.getvalue()
+    result = tasks.flag_missing_checkins.apply(args=["2026-11-18"], kwargs={"county_id": world.county.id}).get()
+    assert result["missing"] == 2 and result["created"] == 0
+
+
+def test_the_task_defaults_to_yesterday_in_shanghai(world, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2026, 11, 19))
+    assert tasks.flag_missing_checkins()["day"] == "2026-11-18"
+
+
+def test_the_nightly_schedule_exists_at_one_in_the_morning(db):
+    from django_celery_beat.models import PeriodicTask
+    task = PeriodicTask.objects.get(task="attendance.tasks.flag_missing_checkins")
+    assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("1", "0", "Asia/Shanghai")
+
+
+def test_working_day_edits_by_hand_are_kept_and_resolve_findings(world):
+    services.attendance_scan(day=WED)
+    WorkingDay.objects.filter(date=WED).update(is_working_day=False, source="manual")
+    services.attendance_scan(day=WED)
+    assert not Finding.objects.filter(period="2026-11-18", status="open").exists()
+    assert WorkingDay.objects.get(date=WED).source == "manual"
+    assert Finding.objects.filter(resolution_note__contains="day off").count() == 4
+    assert Finding.objects.filter(last_seen__gte=F("first_seen")).count() == 4
