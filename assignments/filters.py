@@ -27,6 +27,7 @@ class VillageFilter(_Filter):
     ]
 
     q = django_filters.CharFilter(label=_("Name or code"), method="filter_q")
+    county = django_filters.ModelChoiceFilter(label=_("County"), queryset=Region.objects.none())
     township = django_filters.ModelChoiceFilter(label=_("Township"), queryset=Region.objects.none())
     category = django_filters.ChoiceFilter(
         label=_("Category"), choices=VillageCategory.choices, method="filter_category",
@@ -41,11 +42,17 @@ class VillageFilter(_Filter):
         super().__init__(*args, user=user, **kwargs)
         scope = selectors.scope_for_user(user)
         townships = selectors.regions_for_user(user).filter(level=Region.Level.TOWNSHIP)
-        # A province has thousands of townships: offer the list only up to county level.
+        # A province has thousands of townships: reviewers filter by county, the others by township.
         if scope.role in (selectors.Role.PROVINCE, selectors.Role.CITY):
+            counties = selectors.regions_for_user(user).filter(level=Region.Level.COUNTY).select_related("parent")
             self.filters.pop("township")
             self.form.fields.pop("township", None)
+            self.filters["county"].queryset = counties
+            self.form.fields["county"].queryset = counties
+            self.form.fields["county"].label_from_instance = lambda r: f"{r.parent.name} · {r.name}"
         else:
+            self.filters.pop("county")
+            self.form.fields.pop("county", None)
             self.filters["township"].queryset = townships
             self.form.fields["township"].queryset = townships
 

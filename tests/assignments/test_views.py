@@ -298,3 +298,14 @@ def test_language_switch_changes_the_page_language(client, world):
     assert '<html lang="en">' in page
     assert "This field is required." in page
     assert "这个字段是必填项。" not in page
+
+
+def test_city_reviewer_filters_villages_by_county(client, world):
+    client.force_login(world.city_reviewer)
+    response = client.get(reverse("village_list"), {"county": world.neighbour_county.pk})
+    assert {v.name for v in response.context["page"]} == {"柳沟村"}
+    # A county outside the reviewer's city is not a choice: the filter form says so and the
+    # list stays inside the reviewer's scope.
+    response = client.get(reverse("village_list"), {"county": world.far_county.pk})
+    assert response.context["filter"].form.errors["county"]
+    assert "三星村" not in {v.name for v in response.context["page"]}
