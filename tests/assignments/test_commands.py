@@ -137,6 +137,14 @@ def test_seed_demo_gives_each_village_one_active_first_secretary_and_a_team(seed
         assert assignment.planned_end_date > assignment.start_date
 
 
+def test_seed_demo_rows_pass_model_validation(seeded):
+    # full_clean runs the field validators (ID check character, choices, lengths) that
+    # bulk_create skips.
+    for model in (Village, DispatchingUnit, Cadre, Assignment):
+        for obj in model.objects.all():
+            obj.full_clean()
+
+
 def test_seed_demo_ended_assignments_carry_a_reason_and_note():
     run("seed_demo", villages=40, cadres=120, seed=7)
     ended = Assignment.objects.filter(end_date__isnull=False)
@@ -208,6 +216,17 @@ def test_seed_demo_tops_up_to_larger_targets_keeping_what_exists(seeded):
     assert village_ids <= set(Village.objects.values_list("id", flat=True))
     assert cadre_ids <= set(Cadre.objects.values_list("id", flat=True))
     assert Profile.objects.filter(user__username__startswith="demo_").count() == 6
+
+
+def test_seed_demo_rerun_keeps_demo_scopes_that_still_fit(seeded):
+    current = Profile.objects.get(user__username="demo_township").region
+    township = Region.objects.filter(parent__code="510824", villages__isnull=False).exclude(pk=current.pk).first()
+    assert township is not None
+    Profile.objects.filter(user__username="demo_township").update(region=township)
+
+    run("seed_demo", villages=12, cadres=30)
+
+    assert Profile.objects.get(user__username="demo_township").region == township
 
 
 def test_seed_demo_same_seed_gives_the_same_roster():

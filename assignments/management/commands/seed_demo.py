@@ -84,6 +84,8 @@ class Seeder:
         self.style = style
         self.today = dt.date.today()
         self.timings: list[tuple[str, int, float]] = []
+        # Province-wide spread (all 183 counties) rather than the few focus counties.
+        self.big = scale == "sichuan" or villages >= 2000
 
     # ------------------------------------------------------------------ helpers
     def phase(self, label: str, func):
@@ -119,7 +121,7 @@ class Seeder:
         # 市中区 exists in both 乐山 and 内江: unit names qualify such counties with their city.
         self.county_label = {c.code: (c.parent.name + c.name if c.name in dup else c.name) for c in counties}
 
-        if self.scale == "sichuan" or self.villages_target >= 2000:
+        if self.big:
             weights = {}
             for code, county in sorted(self.counties.items()):
                 # Urban districts have few villages; counties and county-level cities many.
@@ -142,7 +144,8 @@ class Seeder:
         new = []
         for code in self.target_codes:
             county = self.counties[code]
-            want = min(20, max(2, math.ceil(self.village_alloc[code] / 5)))
+            # About five villages a township; at Sichuan scale every county gets 8-20 of them.
+            want = min(20, max(8 if self.big else 2, math.ceil(self.village_alloc[code] / 5)))
             have = existing[county.pk]
             missing = want - len(have)
             if missing <= 0:
@@ -477,17 +480,24 @@ class Seeder:
         upsert("demo_city", P.CITY, county.parent.name, region=county.parent)
         upsert("demo_county", P.COUNTY, county.name, region=county)
 
-        township = (
+        def current_scope(username: str, field: str):
+            """The demo user's present scope, kept on reruns while it still fits."""
+            profile = Profile.objects.filter(user__username=username).first()
+            return getattr(profile, field + "_id", None) if profile else None
+
+        townships = (
             Region.objects.filter(parent=county, level=Region.Level.TOWNSHIP, villages__isnull=False)
-            .annotate(n=Count("villages")).order_by("-n", "code").first()
+            .annotate(n=Count("villages")).order_by("-n", "code")
         )
+        township = townships.filter(pk=current_scope("demo_township", "region")).first() or townships.first()
         if township:
             upsert("demo_township", P.TOWNSHIP, county.name + township.name, region=township)
 
-        unit = (
+        units = (
             DispatchingUnit.objects.filter(cadres__county=county, cadres__assignments__end_date__isnull=True)
-            .annotate(n=Count("cadres", distinct=True)).order_by("-n", "name").first()
+            .annotate(n=Count("cadres", distinct=True)).order_by("-n", "name")
         )
+        unit = units.filter(pk=current_scope("demo_unit", "unit")).first() or units.first()
         if unit:
             upsert("demo_unit", P.UNIT, unit.name, unit=unit)
 
