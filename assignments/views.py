@@ -152,8 +152,7 @@ def _count_subquery(qs, field: str):
 @profile_required
 def region_list(request: HttpRequest) -> HttpResponse:
     scope = selectors.scope_for_user(request.user)
-    if scope.region is None:
-        raise PermissionDenied(_("This page is for regional staff and reviewers."))
+    # Units and cadres have no region: the gate gives them an empty list, not an error.
     active = Assignment.objects.filter(end_date__isnull=True)
     regions = selectors.regions_for_user(request.user).select_related("parent")
     if scope.role in (Role.PROVINCE, Role.CITY):
@@ -172,6 +171,7 @@ def region_list(request: HttpRequest) -> HttpResponse:
     return render(request, "assignments/region_list.html", {
         "rows": rows, "level": level, "can_create_township": scope.role == Role.COUNTY,
         "township_form": TownshipForm(initial={"code": scope.region.code}) if scope.role == Role.COUNTY else None,
+        "region": scope.region,
     })
 
 
