@@ -101,7 +101,6 @@ bench: $(STAMP)
 	@case "$$DATABASE_URL" in postgres*) ;; \
 		*) echo "make bench needs DATABASE_URL=postgres://... (see bench/README.md)"; exit 2;; esac
 	$(MANAGE) migrate --noinput
-	$(MANAGE) load_regions
 	DJANGO_SETTINGS_MODULE=$(DJANGO_SETTINGS_MODULE) $(BIN)/python bench/seed.py
 	DJANGO_SETTINGS_MODULE=$(DJANGO_SETTINGS_MODULE) $(BIN)/python bench/roster_import.py
 
