@@ -1,0 +1,84 @@
+"""Attendance forms: input parsing only. The rules live in services, whose ValidationErrors
+views attach with `apply_service_errors`, so one rule has one message."""
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from assignments.models import Finding
+
+from .models import Duty, LeaveRequest, PresenceRecord
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Field errors next to their field, the rest at the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for field, msgs in exc.message_dict.items():
+            for message in msgs:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+class CheckinForm(forms.Form):
+    # Filled by the browser's Geolocation API where the county turned location check-in on.
+    latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    longitude = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    accuracy = forms.FloatField(required=False, min_value=0, widget=forms.HiddenInput)
+
+
+class LeaveForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of leave"), choices=LeaveRequest.Kind.choices)
+    start = forms.DateField(label=_("First day of leave"), widget=DATE)
+    end = forms.DateField(label=_("Last day of leave"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    submit_now = forms.BooleanField(label=_("Submit for approval now"), required=False, initial=True)
+
+
+class LeaveReturnForm(forms.Form):
+    actual_return_date = forms.DateField(label=_("Back in the village on"), widget=DATE)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("reject", _("Reject"))])
+    reason = forms.CharField(label=_("Reason"), required=False)
+
+
+class CorrectionForm(forms.Form):
+    cadre = forms.IntegerField(widget=forms.HiddenInput)
+    day = forms.DateField(label=_("Day"), widget=DATE)
+    kind = forms.ChoiceField(label=_("Attendance"), choices=PresenceRecord.Kind.choices)
+    reason = forms.CharField(label=_("Reason for the correction"))
+
+
+class WorkLogForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    duties = forms.MultipleChoiceField(label=_("Duties"), choices=Duty.choices, widget=forms.CheckboxSelectMultiple,
+                                       required=False)
+    content = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(label=_("How it was resolved"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class FindingFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds"))] + Finding.Kind.choices,
+                             widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}))
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status"))] + Finding.Status.choices,
+                               widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}))
+
+
+class MonthForm(forms.Form):
+    month = forms.RegexField(regex=r"^\d{4}-\d{2}$", required=False,
+                             error_messages={"invalid": _("Give the month as YYYY-MM.")})

@@ -1,0 +1,531 @@
+"""Attendance pages, phone-first. Views parse input, call a selector or a service, and render
+or redirect.
+
+Every object is fetched through a `_get_<x>_for_user` helper that starts from the scoping gate:
+outside the user's jurisdiction is a 404 (we do not confirm it exists); inside it but not the
+user's to act on is a 403 (the services raise PermissionDenied, Django answers 403).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assignments import selectors as gate
+from assignments.models import Assignment, Cadre, Finding, Region
+
+from . import selectors, services
+from .forms import (
+    CheckinForm,
+    CorrectionForm,
+    DecisionForm,
+    FindingFilterForm,
+    LeaveForm,
+    LeaveReturnForm,
+    ResolveForm,
+    ReviewForm,
+    WorkLogForm,
+    apply_service_errors,
+)
+from .models import LeaveRequest, PresenceRecord
+
+Role = gate.Role
+PAGE_SIZE = 50
+
+
+# --- access helpers -------------------------------------------------------------------------
+
+
+def profile_required(view):
+    """Logged in and with a role: an account without one sees nothing (403), so it is noticed."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if gate.scope_for_user(request.user).role is None:
+            raise PermissionDenied(_("Your account has no role yet; ask the administrator."))
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def _require_roles(request: HttpRequest, *roles: str) -> gate.Scope:
+    scope = gate.scope_for_user(request.user)
+    if scope.role not in roles:
+        raise PermissionDenied(_("This page is not part of your role."))
+    return scope
+
+
+def _require_cadre(request: HttpRequest) -> Cadre:
+    scope = _require_roles(request, Role.CADRE)
+    if not scope.cadre_id:
+        raise PermissionDenied(_("Your account is not linked to a cadre record; ask county staff."))
+    return Cadre.objects.get(pk=scope.cadre_id)
+
+
+def _get_cadre_for_user(request: HttpRequest, pk: int) -> Cadre:
+    return get_object_or_404(gate.cadres_for_user(request.user), pk=pk)
+
+
+def _get_leave_for_user(request: HttpRequest, pk: int) -> LeaveRequest:
+    return get_object_or_404(
+        selectors.leaves_for_user(request.user).select_related("cadre", "assignment__village", "decided_by"), pk=pk
+    )
+
+
+def _get_presence_for_user(request: HttpRequest, pk: int) -> PresenceRecord:
+    return get_object_or_404(selectors.presence_for_user(request.user).select_related("assignment__village"), pk=pk)
+
+
+def _get_finding_for_user(request: HttpRequest, pk: int, *, manage: bool = False) -> Finding:
+    finding = get_object_or_404(gate.findings_for_user(request.user), pk=pk)
+    if manage and not gate.can_manage_county(request.user, finding.county_id):
+        raise PermissionDenied(_("Only staff of the finding's county resolve it."))
+    return finding
+
+
+def _month(request: HttpRequest) -> dt.date:
+    """?month=YYYY-MM, default this month; nonsense falls back to this month."""
+    try:
+        return dt.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+def _day(value: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return timezone.localdate()
+
+
+def _page(request: HttpRequest, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _neighbour_months(month: dt.date) -> tuple[str, str]:
+    prev = (month - dt.timedelta(days=1)).replace(day=1)
+    nxt = (month + dt.timedelta(days=32)).replace(day=1)
+    return f"{prev:%Y-%m}", f"{nxt:%Y-%m}"
+
+
+# --- cadre: check-in --------------------------------------------------------------------------
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def checkin(request: HttpRequest) -> HttpResponse:
+    cadre = _require_cadre(request)
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = CheckinForm(request.POST)
+        # Bad coordinates are dropped, not fatal: the check-in is stored and goes to review.
+        data = form.cleaned_data if form.is_valid() else {}
+        try:
+            result = services.presence_checkin(
+                user=request.user, latitude=data.get("latitude"), longitude=data.get("longitude"),
+                accuracy=data.get("accuracy"),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            level = messages.SUCCESS if result.created and result.record.review_status == "ok" else messages.INFO
+            messages.add_message(request, level, result.message)
+        return redirect("attendance:checkin")
+    assignment = selectors.assignment_on(cadre=cadre, day=today)
+    record = PresenceRecord.objects.filter(cadre=cadre, date=today).first()
+    located = assignment is not None and selectors.location_checkin_enabled(county_id=assignment.village.county_id)
+    return render(request, "attendance/checkin.html", {
+        "cadre": cadre, "assignment": assignment, "record": record, "today": today, "located": located,
+        "form": CheckinForm(),
+        "open_leave": selectors.leaves_for_user(request.user).filter(
+            status__in=[LeaveRequest.Status.SUBMITTED, LeaveRequest.Status.APPROVED]).first(),
+    })
+
+
+# --- calendar -------------------------------------------------------------------------------------
+
+
+@profile_required
+def calendar_mine(request: HttpRequest) -> HttpResponse:
+    cadre = _require_cadre(request)
+    return redirect("attendance:calendar", pk=cadre.pk)
+
+
+@profile_required
+def calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    cadre = _get_cadre_for_user(request, pk)
+    month = _month(request)
+    services.working_days_ensure(start=month, end=selectors.month_bounds(month)[1])
+    data = selectors.month_calendar(cadre=cadre, month=month, today=timezone.localdate())
+    prev, nxt = _neighbour_months(month)
+    return render(request, "attendance/calendar.html", {
+        "cadre": cadre, "cal": data, "month": month, "prev": prev, "next": nxt,
+        "fallback": selectors.calendar_fallback_years(years=[month.year]),
+    })
+
+
+# --- leave ----------------------------------------------------------------------------------------
+
+
+@profile_required
+def leave_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.leaves_for_user(request.user).select_related("cadre", "assignment__village")
+    status = request.GET.get("status", "")
+    if status in LeaveRequest.Status.values:
+        qs = qs.filter(status=status)
+    scope = gate.scope_for_user(request.user)
+    return render(request, "attendance/leave_list.html", {
+        "page": _page(request, qs), "status": status, "statuses": LeaveRequest.Status.choices,
+        "is_cadre": scope.role == Role.CADRE,
+    })
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def leave_create(request: HttpRequest) -> HttpResponse:
+    _require_cadre(request)
+    form = LeaveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            leave = services.leave_request_create(user=request.user, kind=d["kind"], start=d["start"], end=d["end"],
+                                                  reason=d["reason"], submit=d["submit_now"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Leave request saved: %(days)d days.") % {"days": leave.days})
+            return redirect("attendance:leave_detail", pk=leave.pk)
+    return render(request, "attendance/form.html", {
+        "form": form, "title": _("Ask for leave"), "cancel_url": reverse("attendance:leave_list"),
+    })
+
+
+@profile_required
+def leave_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    leave = _get_leave_for_user(request, pk)
+    scope = gate.scope_for_user(request.user)
+    own = scope.role == Role.CADRE and scope.cadre_id == leave.cadre_id
+    today = timezone.localdate()
+    return render(request, "attendance/leave_detail.html", {
+        "leave": leave, "own": own,
+        "can_decide": leave.status == LeaveRequest.Status.SUBMITTED and selectors.leave_can_decide(request.user, leave)
+        and leave.cadre.user_id != request.user.id,
+        "can_cancel": own and (leave.status in ("draft", "submitted") or (leave.status == "approved"
+                                                                             and leave.start > today)),
+        "can_return": own and leave.status == LeaveRequest.Status.APPROVED,
+        "decision_form": DecisionForm(), "return_form": LeaveReturnForm(initial={"actual_return_date": today}),
+        "history": leave.history.select_related("history_user").order_by("history_date"),
+    })
+
+
+def _leave_action(request: HttpRequest, pk: int, action) -> HttpResponse:
+    leave = _get_leave_for_user(request, pk)
+    try:
+        action(leave)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("attendance:leave_detail", pk=leave.pk)
+
+
+@profile_required
+@require_POST
+def leave_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(leave):
+        services.leave_request_submit(user=request.user, leave=leave)
+        messages.success(request, _("Submitted for approval."))
+    return _leave_action(request, pk, act)
+
+
+@profile_required
+@require_POST
+def leave_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(leave):
+        services.leave_request_cancel(user=request.user, leave=leave)
+        messages.success(request, _("Leave request cancelled."))
+    return _leave_action(request, pk, act)
+
+
+@profile_required
+@require_POST
+def leave_return(request: HttpRequest, pk: int) -> HttpResponse:
+    form = LeaveReturnForm(request.POST)
+
+    def act(leave):
+        if not form.is_valid():
+            raise ValidationError(_("Give the day you were back in the village."))
+        services.leave_request_return(user=request.user, leave=leave,
+                                      actual_return_date=form.cleaned_data["actual_return_date"])
+        messages.success(request, _("Return reported. Welcome back."))
+    return _leave_action(request, pk, act)
+
+
+@profile_required
+@require_POST
+def leave_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    form = DecisionForm(request.POST)
+
+    def act(leave):
+        if not form.is_valid():
+            raise ValidationError(_("Choose approve or reject."))
+        d = form.cleaned_data
+        if d["decision"] == "approve":
+            services.leave_request_approve(user=request.user, leave=leave, comment=d["comment"])
+            messages.success(request, _("Leave approved."))
+        else:
+            services.leave_request_reject(user=request.user, leave=leave, comment=d["comment"])
+            messages.success(request, _("Leave rejected."))
+    return _leave_action(request, pk, act)
+
+
+@profile_required
+def leave_queue(request: HttpRequest) -> HttpResponse:
+    _require_roles(request, Role.TOWNSHIP, Role.COUNTY)
+    return render(request, "attendance/leave_queue.html", {
+        "leaves": selectors.leave_queue_for_user(request.user),
+        "limit": selectors.rule("LEAVE_TOWNSHIP_MAX_DAYS"),
+    })
+
+
+# --- township keeper ----------------------------------------------------------------------------
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def keeper_grid(request: HttpRequest) -> HttpResponse:
+    _require_roles(request, Role.TOWNSHIP, Role.COUNTY)
+    day = _day(request.POST.get("day") if request.method == "POST" else request.GET.get("day"))
+    if request.method == "POST":
+        entries = {}
+        for key, value in request.POST.items():
+            if key.startswith("kind_") and key[5:].isdigit() and value:
+                entries[int(key[5:])] = value
+        try:
+            result = services.presence_record_bulk(user=request.user, day=day, entries=entries)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(n)d records saved, %(u)d unchanged.") % {
+                "n": result.created, "u": result.unchanged})
+            if result.conflicts:
+                messages.warning(request, _("Already recorded differently (use a correction with a reason): %(names)s")
+                                 % {"names": "、".join(result.conflicts)})
+        return redirect(f"{reverse('attendance:keeper_grid')}?day={day.isoformat()}")
+    rows = list(
+        Assignment.objects.filter(selectors.keeper_assignments_q(request.user)).filter(selectors.active_on(day))
+        .select_related("cadre", "village", "village__township").order_by("village__code", "role", "cadre__name")
+    )
+    records = {r.cadre_id: r for r in PresenceRecord.objects.filter(cadre_id__in=[a.cadre_id for a in rows], date=day)}
+    for a in rows:
+        a.record = records.get(a.cadre_id)
+    return render(request, "attendance/keeper_grid.html", {
+        "rows": rows, "day": day, "kinds": PresenceRecord.Kind.choices,
+        "prev": (day - dt.timedelta(days=1)).isoformat(), "next": (day + dt.timedelta(days=1)).isoformat(),
+        "today": timezone.localdate(), "correction_form": CorrectionForm(initial={"day": day}),
+    })
+
+
+@profile_required
+@require_POST
+def presence_correct(request: HttpRequest) -> HttpResponse:
+    _require_roles(request, Role.TOWNSHIP, Role.COUNTY)
+    form = CorrectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the cadre, the day and what they were doing, and give a reason."))
+        return redirect("attendance:keeper_grid")
+    d = form.cleaned_data
+    cadre = _get_cadre_for_user(request, d["cadre"])
+    try:
+        services.presence_correct(user=request.user, cadre=cadre, day=d["day"], kind=d["kind"], reason=d["reason"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Record for %(name)s on %(day)s corrected.") % {
+            "name": cadre.name, "day": d["day"].isoformat()})
+    return redirect(f"{reverse('attendance:keeper_grid')}?day={d['day'].isoformat()}")
+
+
+# --- county: review queue ------------------------------------------------------------------------
+
+
+@profile_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    _require_roles(request, Role.COUNTY)
+    return render(request, "attendance/review_queue.html", {
+        "page": _page(request, selectors.review_queue_for_user(request.user)), "form": ReviewForm(),
+    })
+
+
+@profile_required
+@require_POST
+def presence_review(request: HttpRequest, pk: int) -> HttpResponse:
+    record = _get_presence_for_user(request, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose accept or reject."))
+        return redirect("attendance:review_queue")
+    try:
+        services.presence_review(user=request.user, record=record, accept=form.cleaned_data["decision"] == "accept",
+                                 reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Check-in of %(name)s on %(day)s reviewed.") % {
+            "name": record.cadre.name, "day": record.date.isoformat()})
+    return redirect("attendance:review_queue")
+
+
+# --- findings ------------------------------------------------------------------------------------
+
+
+@profile_required
+def finding_list(request: HttpRequest) -> HttpResponse:
+    form = FindingFilterForm(request.GET or None)
+    kind = status = ""
+    if form.is_valid():
+        kind, status = form.cleaned_data["kind"], form.cleaned_data["status"]
+    elif not request.GET:
+        status = Finding.Status.OPEN
+        form = FindingFilterForm(initial={"status": status})
+    qs = selectors.findings_filtered(gate.findings_for_user(request.user), kind=kind, status=status)
+    today = timezone.localdate()
+    return render(request, "attendance/finding_list.html", {
+        "form": form, "page": _page(request, qs.order_by("-period", "village__code", "id")),
+        "can_manage": gate.managed_county(request.user) is not None, "resolve_form": ResolveForm(),
+        "fallback": selectors.calendar_fallback_years(years=[today.year - 1, today.year]),
+    })
+
+
+@profile_required
+@require_POST
+def finding_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _get_finding_for_user(request, pk, manage=True)
+    form = ResolveForm(request.POST)
+    form.is_valid()
+    try:
+        services.finding_resolve(user=request.user, finding=finding, note=form.cleaned_data.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Finding resolved."))
+    return redirect(request.POST.get("next") or reverse("attendance:finding_list"))
+
+
+@profile_required
+@require_POST
+def scan_run(request: HttpRequest) -> HttpResponse:
+    """County staff run yesterday's scan for their county now. It runs in the request: one
+    county is small and set-based, and the answer on the page is worth more than a queue."""
+    _require_roles(request, Role.COUNTY)
+    result = services.scan_county_now(user=request.user)
+    messages.success(request, _("Scan of %(day)s done: %(m)d missing check-ins, %(u)d unreturned leave, "
+                                "%(r)d findings resolved automatically.") % {
+        "day": result.day.isoformat(), "m": result.missing, "u": result.unreturned, "r": result.resolved})
+    return redirect("attendance:finding_list")
+
+
+# --- monthly report (考勤月报表) --------------------------------------------------------------------
+
+
+SHORT = {"in_village": "√", "leave": "假", "trip": "差", "absent": "×"}
+
+
+@profile_required
+def monthly_report(request: HttpRequest) -> HttpResponse:
+    """A row per cadre, a column per day, totals; for the user's scope or one township in it."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    scope = _require_roles(request, Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.UNIT)
+    month = _month(request)
+    assignments = gate.assignments_for_user(request.user)
+    area = scope.region.name if scope.region else ""
+    township_id = request.GET.get("township", "")
+    if township_id.isdigit():
+        township = get_object_or_404(gate.regions_for_user(request.user).filter(level=Region.Level.TOWNSHIP),
+                                     pk=int(township_id))
+        assignments, area = assignments.filter(village__township=township), township.full_name
+    days, rows = selectors.monthly_report_rows(assignments=assignments, month=month)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{month:%Y-%m}"
+    ws.append([_("Attendance report %(month)s %(area)s") % {"month": f"{month:%Y-%m}", "area": area}])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([_("Legend: √ in the village, 差 official trip, 假 leave, × absent, blank: no record")])
+    kinds = PresenceRecord.Kind
+    header = [_("Township"), _("Village"), _("Cadre"), _("Role")] + [d.day for d in days] + [
+        str(kinds.IN_VILLAGE.label), str(kinds.TRIP.label), str(kinds.LEAVE.label), str(kinds.ABSENT.label),
+        _("Days in the village")]
+    ws.append(header)
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for row in rows:
+        a, totals = row["assignment"], row["totals"]
+        ws.append([a.village.township.name, a.village.name, a.cadre.name, a.get_role_display()]
+                  + [SHORT.get(row["cells"].get(d, ""), "") for d in days]
+                  + [totals["in_village"], totals["trip"], totals["leave"], totals["absent"],
+                     totals["in_village"] + totals["trip"]])
+    for col in range(5, 5 + len(days)):
+        ws.column_dimensions[ws.cell(row=3, column=col).column_letter].width = 4
+    buffer = BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="attendance-{month:%Y-%m}.xlsx"'
+    return response
+
+
+# --- work logs ------------------------------------------------------------------------------------
+
+
+@profile_required
+def worklog_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.worklogs_for_user(request.user).select_related("cadre", "assignment__village")
+    cadre = None
+    if request.GET.get("cadre", "").isdigit():
+        cadre = _get_cadre_for_user(request, int(request.GET["cadre"]))
+        qs = qs.filter(cadre=cadre)
+    month = _month(request)
+    first, last = selectors.month_bounds(month)
+    counts = (
+        qs.filter(date__range=(first, last)).values("cadre__name").order_by("cadre__name")
+        .annotate(n=Count("id"))
+    )
+    scope = gate.scope_for_user(request.user)
+    return render(request, "attendance/worklog_list.html", {
+        "page": _page(request, qs), "cadre": cadre, "counts": counts, "month": month,
+        "is_cadre": scope.role == Role.CADRE,
+    })
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def worklog_create(request: HttpRequest) -> HttpResponse:
+    _require_cadre(request)
+    form = WorkLogForm(request.POST if request.method == "POST" else None,
+                       initial={"date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.worklog_create(user=request.user, date=d["date"], content=d["content"], duties=d["duties"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Work log saved."))
+            return redirect("attendance:worklog_list")
+    return render(request, "attendance/form.html", {
+        "form": form, "title": _("New work log"), "cancel_url": reverse("attendance:worklog_list"),
+    })
+

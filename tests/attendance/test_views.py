@@ -1,0 +1,240 @@
+"""Attendance pages: who may open what (404 out of scope, 403 not allowed) and that they work."""
+import datetime as dt
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from assignments.models import Finding
+from attendance import services
+from attendance.models import CountyAttendanceSetting, LeaveRequest, PresenceRecord, WorkLog
+
+pytestmark = pytest.mark.urls("tests.attendance.urls")
+
+TODAY = dt.date(2026, 11, 18)
+
+
+@pytest.fixture
+def today(monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+    return TODAY
+
+
+def _as(client, user):
+    client.force_login(user)
+    return client
+
+
+def _leave(world, start=TODAY, end=TODAY + dt.timedelta(days=1)):
+    return services.leave_request_create(user=world.cadre_user, kind="personal", start=start, end=end, reason="看病")
+
+
+def test_anonymous_users_are_sent_to_login(client, world):
+    response = client.get(reverse("attendance:checkin"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_cadre_checks_in_with_one_tap_and_a_second_tap_adds_nothing(client, world, today):
+    c = _as(client, world.cadre_user)
+    page = c.get(reverse("attendance:checkin"))
+    assert 'id="checkin-button"' in page.content.decode() and "geolocation" not in page.content.decode()
+    c.post(reverse("attendance:checkin"))
+    response = c.post(reverse("attendance:checkin"), follow=True)
+    assert PresenceRecord.objects.filter(cadre=world.cadre, date=TODAY).count() == 1
+    assert "already checked in" in response.content.decode()
+    assert 'id="today-status"' in response.content.decode()
+
+
+def _locate(world):
+    CountyAttendanceSetting.objects.create(county=world.county, location_checkin_enabled=True)
+    world.village.latitude, world.village.longitude = 31.73, 105.93
+    world.village.save()
+
+
+def test_checkin_page_asks_for_location_only_where_the_county_turned_it_on(client, world, today):
+    _locate(world)
+    c = _as(client, world.cadre_user)
+    assert "navigator.geolocation" in c.get(reverse("attendance:checkin")).content.decode()
+    c.post(reverse("attendance:checkin"), {"latitude": "39.9", "longitude": "116.4", "accuracy": "20"})
+    record = PresenceRecord.objects.get(cadre=world.cadre)
+    assert record.review_status == "needs_review"
+
+
+def test_only_cadres_check_in(client, world):
+    for user in (world.owner, world.township_staff, world.liaison):
+        assert _as(client, user).post(reverse("attendance:checkin")).status_code == 403
+    assert not PresenceRecord.objects.exists()
+
+
+def test_leave_form_shows_the_rule_and_saves_nothing_on_overlap(client, world, today):
+    _leave(world)
+    c = _as(client, world.cadre_user)
+    response = c.post(reverse("attendance:leave_create"), {
+        "kind": "sick", "start": "2026-11-19", "end": "2026-11-20", "reason": "发烧", "submit_now": "on"})
+    assert response.status_code == 200 and "overlaps" in response.content.decode()
+    response = c.post(reverse("attendance:leave_create"), {
+        "kind": "sick", "start": "2026-11-25", "end": "2026-11-24", "reason": "发烧", "submit_now": "on"})
+    assert "cannot be before" in response.content.decode()
+    assert LeaveRequest.objects.count() == 1
+    assert _as(client, world.owner).get(reverse("attendance:leave_create")).status_code == 403
+
+
+def test_township_approves_from_the_queue_then_the_cadre_reports_back(client, world, today):
+    leave = _leave(world, TODAY - dt.timedelta(days=1), TODAY)
+    t = _as(client, world.township_staff)
+    assert "袁杰" in t.get(reverse("attendance:leave_queue")).content.decode()
+    t.post(reverse("attendance:leave_decide", args=[leave.pk]), {"decision": "approve", "comment": "同意"})
+    leave.refresh_from_db()
+    assert leave.status == "approved" and leave.decided_by == world.township_staff
+    c = _as(client, world.cadre_user)
+    c.post(reverse("attendance:leave_return", args=[leave.pk]), {"actual_return_date": "2026-11-18"})
+    leave.refresh_from_db()
+    assert leave.status == "returned"
+    assert list(PresenceRecord.objects.filter(cadre=world.cadre).values_list("date", "kind")) == [
+        (TODAY - dt.timedelta(days=1), "leave")]
+
+
+def test_leave_decisions_out_of_scope_are_404_and_wrong_level_403(client, world, today):
+    leave = _leave(world)
+    url = reverse("attendance:leave_decide", args=[leave.pk])
+    assert _as(client, world.stranger).post(url, {"decision": "approve"}).status_code == 404
+    assert _as(client, world.owner).post(url, {"decision": "approve"}).status_code == 403  # 2 days: township's
+    assert _as(client, world.liaison).post(url, {"decision": "approve"}).status_code == 403
+    assert _as(client, world.liaison).get(reverse("attendance:leave_detail", args=[leave.pk])).status_code == 200
+    leave.refresh_from_db()
+    assert leave.status == "submitted"
+
+
+def test_another_cadre_cannot_act_on_the_leave(client, world, today):
+    from tests.factories import make_user
+    leave = _leave(world)
+    other = make_user("member", "cadre", cadre=world.member)
+    # Same village, but the gate shows a cadre only their own leave.
+    assert _as(client, other).post(reverse("attendance:leave_cancel", args=[leave.pk])).status_code == 404
+    leave.refresh_from_db()
+    assert leave.status == "submitted"
+
+
+def test_reject_without_a_comment_shows_why(client, world, today):
+    leave = _leave(world)
+    response = _as(client, world.township_staff).post(
+        reverse("attendance:leave_decide", args=[leave.pk]), {"decision": "reject", "comment": ""}, follow=True)
+    assert "why the leave is rejected" in response.content.decode()
+    leave.refresh_from_db()
+    assert leave.status == "submitted"
+
+
+def test_calendar_is_visible_in_scope_only(client, world, today):
+    services.presence_checkin(user=world.cadre_user)
+    url = reverse("attendance:calendar", args=[world.cadre.pk]) + "?month=2026-11"
+    for user in (world.cadre_user, world.township_staff, world.owner, world.liaison, world.city_reviewer):
+        body = _as(client, user).get(url).content.decode()
+        assert 'data-date="2026-11-18" data-status="in_village"' in body
+        assert 'data-date="2026-11-17" data-status="missing"' in body
+    assert _as(client, world.stranger).get(url).status_code == 404
+    mine = _as(client, world.cadre_user).get(reverse("attendance:calendar_mine"))
+    assert mine["Location"] == reverse("attendance:calendar", args=[world.cadre.pk])
+
+
+def test_keeper_grid_records_the_township_and_refuses_others(client, world, today):
+    t = _as(client, world.township_staff)
+    page = t.get(reverse("attendance:keeper_grid") + "?day=2026-11-18").content.decode()
+    assert "袁杰" in page and "王强" not in page
+    t.post(reverse("attendance:keeper_grid"), {"day": "2026-11-18", f"kind_{world.cadre.pk}": "trip"})
+    assert PresenceRecord.objects.get(cadre=world.cadre).kind == "trip"
+    response = t.post(reverse("attendance:keeper_grid"), {
+        "day": "2026-11-18", f"kind_{world.member.pk}": "in_village", f"kind_{world.neighbour_cadre.pk}": "absent"},
+        follow=True)
+    assert "not stationed in your area" in response.content.decode()
+    assert PresenceRecord.objects.count() == 1
+    for user in (world.cadre_user, world.liaison, world.city_reviewer):
+        assert _as(client, user).get(reverse("attendance:keeper_grid")).status_code == 403
+
+
+def test_keeper_correction_needs_a_reason(client, world, today):
+    services.presence_checkin(user=world.cadre_user)
+    t = _as(client, world.township_staff)
+    url = reverse("attendance:presence_correct")
+    t.post(url, {"cadre": world.cadre.pk, "day": "2026-11-18", "kind": "absent", "reason": ""})
+    assert PresenceRecord.objects.get(cadre=world.cadre).kind == "in_village"
+    t.post(url, {"cadre": world.cadre.pk, "day": "2026-11-18", "kind": "absent", "reason": "暗访不在"})
+    assert PresenceRecord.objects.get(cadre=world.cadre).kind == "absent"
+    assert t.post(url, {"cadre": world.neighbour_cadre.pk, "day": "2026-11-18", "kind": "absent",
+                        "reason": "x"}).status_code == 404
+
+
+def test_review_queue_is_for_county_staff_of_the_county(client, world, today):
+    _locate(world)
+    record = services.presence_checkin(user=world.cadre_user, latitude=20, longitude=100, accuracy=10).record
+    assert "袁杰" in _as(client, world.owner).get(reverse("attendance:review_queue")).content.decode()
+    assert _as(client, world.township_staff).get(reverse("attendance:review_queue")).status_code == 403
+    url = reverse("attendance:presence_review", args=[record.pk])
+    assert _as(client, world.stranger).post(url, {"decision": "accept"}).status_code == 404
+    assert _as(client, world.township_staff).post(url, {"decision": "accept"}).status_code == 403
+    _as(client, world.owner).post(url, {"decision": "accept"})
+    record.refresh_from_db()
+    assert record.review_status == "accepted" and record.reviewed_by == world.owner
+
+
+def test_findings_page_filters_resolves_and_runs_the_county_scan(client, world, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2026, 11, 19))
+    o = _as(client, world.owner)
+    assert o.post(reverse("attendance:scan_run")).status_code == 302
+    assert set(Finding.objects.values_list("cadre__name", flat=True)) == {"袁杰", "李明"}
+    body = o.get(reverse("attendance:finding_list")).content.decode()
+    assert "袁杰" in body and "Run the scan" in body
+    assert "袁杰" not in _as(client, world.stranger).get(reverse("attendance:finding_list")).content.decode()
+    assert "Run the scan" not in _as(client, world.township_staff).get(reverse("attendance:finding_list")).content.decode()
+    finding = Finding.objects.get(cadre=world.cadre)
+    url = reverse("attendance:finding_resolve", args=[finding.pk])
+    assert _as(client, world.stranger).post(url, {"note": "x"}).status_code == 404
+    assert _as(client, world.city_reviewer).post(url, {"note": "x"}).status_code == 403
+    assert _as(client, world.township_staff).post(reverse("attendance:scan_run")).status_code == 403
+    _as(client, world.owner).post(url, {"note": "在县里开会"})
+    finding.refresh_from_db()
+    assert finding.status == "resolved" and finding.resolved_by == world.owner
+    open_only = _as(client, world.owner).get(reverse("attendance:finding_list") + "?status=open").content.decode()
+    assert "袁杰" not in open_only and "李明" in open_only
+
+
+def test_cadre_sees_only_their_own_findings(client, world):
+    services.attendance_scan(day=dt.date(2026, 11, 18))
+    body = _as(client, world.cadre_user).get(reverse("attendance:finding_list")).content.decode()
+    assert "袁杰" in body and "李明" not in body
+
+
+def test_monthly_report_is_an_xlsx_within_scope(client, world, today):
+    services.presence_checkin(user=world.cadre_user)
+    response = _as(client, world.owner).get(reverse("attendance:monthly_report") + "?month=2026-11")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(BytesIO(response.content)).active
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    by_name = {r[2]: r for r in rows}
+    assert set(by_name) == {"袁杰", "李明"}
+    assert by_name["袁杰"][4 + 17] == "√" and by_name["袁杰"][-1] == 1
+    stranger = load_workbook(BytesIO(_as(client, world.stranger).get(reverse("attendance:monthly_report")).content))
+    assert {r[2] for r in stranger.active.iter_rows(min_row=4, values_only=True)} == {"王强"}
+    other = reverse("attendance:monthly_report") + f"?township={world.township.pk}"
+    assert _as(client, world.stranger).get(other).status_code == 404
+    assert _as(client, world.cadre_user).get(reverse("attendance:monthly_report")).status_code == 403
+
+
+def test_work_logs_written_by_the_cadre_and_read_in_scope(client, world, today):
+    c = _as(client, world.cadre_user)
+    response = c.post(reverse("attendance:worklog_create"), {"date": "2026-11-18", "content": ""})
+    assert "at least one of the four duties" in response.content.decode()
+    c.post(reverse("attendance:worklog_create"), {"date": "2026-11-18", "content": "召开支部会议", "duties": ["party"]})
+    assert WorkLog.objects.get().duties == ",party,"
+    assert "召开支部会议" in _as(client, world.liaison).get(reverse("attendance:worklog_list")).content.decode()
+    assert "召开支部会议" not in _as(client, world.stranger).get(reverse("attendance:worklog_list")).content.decode()
+    assert _as(client, world.owner).post(reverse("attendance:worklog_create"), {}).status_code == 403
+
+
+def test_leave_list_shows_the_scope_and_filters_by_status(client, world, today):
+    _leave(world)
+    url = reverse("attendance:leave_list")
+    assert "2026-11-18" in _as(client, world.cadre_user).get(url).content.decode()
+    assert "袁杰" in _as(client, world.liaison).get(url).content.decode()
+    assert "袁杰" not in _as(client, world.liaison).get(url + "?status=approved").content.decode()
+    assert "袁杰" not in _as(client, world.stranger).get(url).content.decode()
