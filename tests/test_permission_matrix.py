@@ -6,8 +6,8 @@ role's scope and on one outside it, and assert allowed (2xx/3xx) or denied (403/
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse

@@ -1,0 +1,47 @@
+"""In a real browser: a county officer registers a cadre, assigns them, sees the team."""
+import datetime as dt
+import os
+import re
+
+import pytest
+
+from assignments.models import Assignment, Cadre
+
+from ..conftest import browser_login
+from ..factories import make_id_number
+
+pytestmark = pytest.mark.browser
+
+
+def test_county_officer_registers_assigns_and_sees_cadre_on_village_page(world, live_server, page):
+    browser_login(page, live_server, "owner")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+
+    page.goto(f"{live_server.url}/cadres/new/")
+    birth = dt.date(1991, 8, 8)
+    page.fill("input[name=name]", "周晓梅")
+    page.fill("input[name=id_number]", make_id_number(birth, seq=7))
+    page.select_option("select[name=gender]", "F")
+    page.fill("input[name=birth_date]", birth.isoformat())
+    page.select_option("select[name=education]", "bachelor")
+    page.fill("input[name=mobile]", "13512345678")
+    page.select_option("select[name=unit]", str(world.unit.pk))
+    page.locator("form:has(input[name=id_number]) [type=submit]").click()
+    page.wait_for_url(re.compile(r"/cadres/\d+/$"))
+    cadre = Cadre.objects.get(name="周晓梅")
+    assert cadre.county == world.county
+
+    # From the cadre page to the assignment form, as the officer would click.
+    page.locator(f"a[href*='/assignments/new/?cadre={cadre.pk}']").click()
+    page.select_option("select[name=village]", str(world.village2.pk))
+    page.select_option("select[name=role]", Assignment.Role.FIRST_SECRETARY)
+    page.fill("input[name=start_date]", "2026-03-01")
+    page.locator("form:has(select[name=village]) [type=submit]").click()
+    page.wait_for_url(re.compile(rf"/villages/{world.village2.pk}/$"))
+
+    page.goto(f"{live_server.url}/villages/{world.village2.pk}/")
+    team = page.locator("main")
+    assert "周晓梅" in team.inner_text()
+    assert Assignment.objects.get(cadre=cadre, end_date__isnull=True).village == world.village2
+    if os.environ.get("ZHUCUN_SCREENSHOTS"):  # refresh the README's pictures on demand
+        page.screenshot(path="docs/screenshots/village-detail.png", full_page=True)
