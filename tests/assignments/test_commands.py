@@ -1,6 +1,7 @@
 """load_regions and seed_demo: the real Sichuan geography and a valid, idempotent demo roster."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections import Counter
 
@@ -250,6 +251,28 @@ def test_seed_demo_same_seed_gives_the_same_roster():
     assert snapshot() == first
 
 
-def test_seed_demo_accepts_days_and_says_attendance_is_not_generated(seeded):
-    output = run("seed_demo", villages=12, cadres=30, days=30)
-    assert "--days 30" in output and "no attendance history" in output
+def test_seed_demo_days_generates_attendance_history_once(seeded):
+    from attendance.models import LeaveRequest, PresenceRecord, WorkingDay, WorkLog
+
+    output = run("seed_demo", villages=12, cadres=30, days=20)
+
+    today = dt.date.today()
+    records = PresenceRecord.objects.all()
+    assert records.exists() and WorkLog.objects.exists()
+    assert "presence records" in output
+    working = set(WorkingDay.objects.filter(is_working_day=True).values_list("date", flat=True))
+    for record in records.select_related("assignment"):
+        assert today - dt.timedelta(days=20) <= record.date < today
+        # Each record belongs to the cadre's own assignment and falls inside it.
+        assert record.assignment.cadre_id == record.cadre_id
+        assert record.date >= record.assignment.start_date
+        assert record.kind == PresenceRecord.Kind.LEAVE or record.date in working
+        if record.kind == PresenceRecord.Kind.LEAVE:
+            assert record.leave.start <= record.date <= record.leave.end
+    for leave in LeaveRequest.objects.all():
+        assert leave.status == LeaveRequest.Status.RETURNED and leave.days == (leave.end - leave.start).days + 1
+    counts = (PresenceRecord.objects.count(), WorkLog.objects.count(), LeaveRequest.objects.count())
+
+    run("seed_demo", villages=12, cadres=30, days=20)
+
+    assert (PresenceRecord.objects.count(), WorkLog.objects.count(), LeaveRequest.objects.count()) == counts

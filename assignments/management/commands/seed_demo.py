@@ -23,6 +23,7 @@ from decimal import Decimal
 
 import numpy as np
 import shapely
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -524,7 +525,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--villages", type=int, default=None, help="Target number of villages (default 60).")
         parser.add_argument("--cadres", type=int, default=None, help="Target number of cadres (default 150).")
-        parser.add_argument("--days", type=int, default=0, help="Days of attendance history (not generated yet).")
+        parser.add_argument("--days", type=int, default=0, help="Days of attendance history: presence, leave, work logs (default 0).")
         parser.add_argument("--scale", choices=sorted(SCALES), default=None,
                             help="sichuan: 12,000 villages and 34,000 cadres over all 183 counties.")
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password of the demo logins.")
@@ -561,13 +562,25 @@ class Command(BaseCommand):
             return 0  # users are reset, not counted as new data
 
         seeder.phase("logins", make_logins)
-        self.timings = seeder.timings
+        if opts["days"] > 0:
+            if apps.is_installed("attendance"):
+                from ._demo_attendance import seed_attendance
 
-        if opts["days"]:
-            self.stdout.write(
-                f"Note: --days {opts['days']} accepted, but there are no attendance models yet; "
-                "no attendance history was generated."
-            )
+                detail: dict[str, int] = {}
+
+                def make_attendance() -> int:
+                    detail.update(seed_attendance(
+                        days=opts["days"], seed=opts["seed"], today=seeder.today, county_ids=seeder.target_ids,
+                    ))
+                    return sum(detail.values())
+
+                seeder.phase("attendance", make_attendance)
+                self.stdout.write(
+                    f"  attendance, last {opts['days']} days: " + ", ".join(f"{n} {k}" for k, n in detail.items())
+                )
+            else:
+                self.stdout.write(f"Note: --days {opts['days']} ignored: the attendance app is not installed.")
+        self.timings = seeder.timings
         totals = {
             "townships": Region.objects.filter(level=Region.Level.TOWNSHIP).count(),
             "villages": Village.objects.count(),
