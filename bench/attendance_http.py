@@ -1,0 +1,136 @@
+"""Check-in throughput through gunicorn, beside a bare Django view served the same way.
+
+Called by bench/attendance_scan.py (Django already set up, DATABASE_URL on PostgreSQL).
+Creates logins and sessions for N cadres in post today, deletes their records for today, starts
+gunicorn (production settings + bench URLs), then sends N POSTs to the bare view and N check-in
+POSTs (one per cadre: a check-in is once a day) from C client threads with keep-alive, and
+compares requests per second. Afterwards the number of today's self check-ins of those cadres
+must equal the number of successful check-ins.
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+
+from assignments.models import Assignment, Cadre, Profile
+from attendance.models import PresenceRecord
+from attendance.selectors import active_on
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = int(os.environ.get("BENCH_PORT", "18431"))
+CSRF = "b" * 32
+
+
+def _prepare(n: int) -> list[str]:
+    """Sessions for n cadres in post today, each with a user and a cadre profile."""
+    User = get_user_model()
+    today = timezone.localdate()
+    cadre_ids = list(Assignment.objects.filter(active_on(today)).order_by("id").values_list("cadre_id", flat=True)[:n])
+    PresenceRecord.objects.filter(cadre_id__in=cadre_ids, date=today).delete()
+    existing = {u.username: u for u in User.objects.filter(username__startswith="bench_att_")}
+    new = [User(username=f"bench_att_{cid}", password="!") for cid in cadre_ids if f"bench_att_{cid}" not in existing]
+    User.objects.bulk_create(new, batch_size=2000)
+    users = {u.username: u for u in User.objects.filter(username__startswith="bench_att_")}
+    Profile.objects.bulk_create([Profile(user=u, role=Profile.Role.CADRE) for u in users.values()],
+                                ignore_conflicts=True)
+    Cadre.objects.filter(user__username__startswith="bench_att_").exclude(id__in=cadre_ids).update(user=None)
+    cadres = list(Cadre.objects.filter(id__in=cadre_ids))
+    for c in cadres:
+        c.user = users[f"bench_att_{c.id}"]
+    Cadre.objects.bulk_update(cadres, ["user"], batch_size=2000)
+    keys = []
+    backend = "django.contrib.auth.backends.ModelBackend"
+    for c in cadres:
+        s = SessionStore()
+        s[SESSION_KEY], s[BACKEND_SESSION_KEY], s[HASH_SESSION_KEY] = str(c.user.pk), backend, c.user.get_session_auth_hash()
+        s.create()
+        keys.append(s.session_key)
+    return keys
+
+
+def _load(path: str, sessions: list[str], concurrency: int) -> tuple[float, dict[int, int]]:
+    work: queue.Queue = queue.Queue()
+    for key in sessions:
+        work.put(key)
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        while True:
+            try:
+                key = work.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                conn.request("POST", path, body="", headers={
+                    "Cookie": f"sessionid={key}; csrftoken={CSRF}", "X-CSRFToken": CSRF,
+                    "Content-Type": "application/x-www-form-urlencoded"})
+                resp = conn.getresponse()
+                resp.read()
+                status = resp.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+                status = 0
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(sessions) / (time.perf_counter() - started), statuses
+
+
+def run(n: int = 3000, concurrency: int = 8, workers: int = 4) -> None:
+    sessions = _prepare(n)
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "bench.attendance_settings", "DJANGO_SECRET_KEY": "bench-only",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SECURE_COOKIES": "0",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    gunicorn = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi:application", "-w", str(workers),
+         "-b", f"127.0.0.1:{PORT}", "--chdir", str(ROOT), "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+                c.request("GET", "/bench/bare/")
+                c.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        _load("/bench/bare/", sessions[:200], concurrency)  # warm-up: every worker imports and connects
+        bare_rps, bare_status = _load("/bench/bare/", sessions, concurrency)
+        checkin_rps, checkin_status = _load("/attendance/", sessions, concurrency)
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=20)
+    today = timezone.localdate()
+    stored = PresenceRecord.objects.filter(cadre__user__username__startswith="bench_att_", date=today,
+                                           source=PresenceRecord.Source.SELF).count()
+    ok = checkin_status.get(302, 0)
+    print(f"{len(sessions):,} requests each, {concurrency} client threads, gunicorn {workers} sync workers")
+    print(f"bare view:  {bare_rps:7.0f} req/s  statuses {bare_status}")
+    print(f"check-in:   {checkin_rps:7.0f} req/s  statuses {checkin_status}  "
+          f"({checkin_rps / bare_rps:.0%} of the bare view)")
+    print(f"records stored for today: {stored:,}; successful check-ins (302): {ok:,}; equal: {stored == ok}")
