@@ -10,7 +10,8 @@ load_regions, then seed_demo --scale sichuan phase by phase, then the same comma
 (which must create nothing: seeding tops up), and prints the row counts. Start from an empty
 database for first-run numbers; on a seeded one the first run is a top-up too and says so.
 
-Options: --seed S (default: seed_demo's), --once (skip the second, no-op run).
+Options: --seed S (default: seed_demo's), --once (skip the second, no-op run), --days D (also
+generate D days of attendance history; default 0).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.apps import apps  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
@@ -36,7 +38,7 @@ from assignments.models import Assignment, Cadre, DispatchingUnit, Profile, Regi
 
 
 def row_counts() -> dict[str, int]:
-    return {
+    counts = {
         "regions (province/city/county)": Region.objects.exclude(level=Region.Level.TOWNSHIP).count(),
         "townships": Region.objects.filter(level=Region.Level.TOWNSHIP).count(),
         "villages": Village.objects.count(),
@@ -48,13 +50,22 @@ def row_counts() -> dict[str, int]:
         "assignment history rows": Assignment.history.count(),
         "demo profiles": Profile.objects.filter(user__username__startswith="demo_").count(),
     }
+    if apps.is_installed("attendance"):
+        from attendance.models import LeaveRequest, PresenceRecord, WorkLog
+
+        counts |= {
+            "presence records": PresenceRecord.objects.count(),
+            "leave requests": LeaveRequest.objects.count(),
+            "work logs": WorkLog.objects.count(),
+        }
+    return counts
 
 
-def seed_once(seed: int) -> tuple[float, list[tuple[str, int, float]]]:
+def seed_once(seed: int, days: int) -> tuple[float, list[tuple[str, int, float]]]:
     command = seed_demo.Command()
     out = io.StringIO()
     started = time.perf_counter()
-    call_command(command, scale="sichuan", seed=seed, stdout=out)
+    call_command(command, scale="sichuan", seed=seed, days=days, stdout=out)
     return time.perf_counter() - started, command.timings
 
 
@@ -68,6 +79,7 @@ def print_phases(title: str, total: float, timings) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=seed_demo.DEFAULT_SEED)
+    parser.add_argument("--days", type=int, default=0, help="days of attendance history to generate too")
     parser.add_argument("--once", action="store_true", help="skip the second (no-op) run")
     args = parser.parse_args()
 
@@ -85,10 +97,10 @@ def main() -> None:
     call_command("load_regions", stdout=io.StringIO())
     print(f"\nload_regions: {time.perf_counter() - started:.2f} s")
 
-    total, timings = seed_once(args.seed)
-    print_phases("seed_demo --scale sichuan (first run)", total, timings)
+    total, timings = seed_once(args.seed, args.days)
+    print_phases(f"seed_demo --scale sichuan --days {args.days} (first run)", total, timings)
     if not args.once:
-        total, timings = seed_once(args.seed)
+        total, timings = seed_once(args.seed, args.days)
         print_phases("seed_demo --scale sichuan (second run, must create nothing)", total, timings)
         if any(created for _, created, _ in timings):
             print("ERROR: the second run created rows; seeding is not idempotent.")
