@@ -1,0 +1,11 @@
+"""Attendance tests assert messages by their English msgid, so they run in English whatever
+the catalogue holds; test_messages.py checks the Chinese side."""
+import pytest
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

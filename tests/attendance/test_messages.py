@@ -1,0 +1,27 @@
+"""A Chinese user gets the rules' messages in Chinese (the catalogue covers attendance)."""
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import translation
+
+from attendance import services
+
+TODAY = dt.date(2026, 11, 18)
+
+
+def test_overlapping_leave_is_refused_in_chinese(world):
+    services.leave_request_create(user=world.cadre_user, kind="sick", start=TODAY, end=TODAY, reason="发烧")
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as err:
+        services.leave_request_create(user=world.cadre_user, kind="sick", start=TODAY, end=TODAY, reason="发烧")
+    assert "重叠" in " ".join(err.value.messages)
+
+
+@pytest.mark.urls("tests.attendance.urls")
+def test_second_check_in_message_is_chinese_for_a_chinese_browser(client, world, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+    client.force_login(world.cadre_user)
+    client.post(reverse("attendance:checkin"))
+    body = client.post(reverse("attendance:checkin"), follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "您今天已于" in body
