@@ -197,7 +197,8 @@ class PresenceRecord(models.Model):
         verbose_name_plural = _("presence records")
         ordering = ["-date", "id"]
         indexes = [
-            models.Index(fields=["date"], name="presence_date"),
+            # Covers the daily scan's "who has a record on day D": an index-only lookup.
+            models.Index(fields=["date", "cadre", "review_status"], name="presence_day_cadre"),
             models.Index(fields=["assignment", "date"], name="presence_assignment_date"),
         ]
         constraints = [

@@ -11,6 +11,7 @@ Decisions worth knowing:
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import json
@@ -635,9 +636,15 @@ def scan_unreturned_leave(*, day: dt.date, county: Region | None = None, now=Non
 def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now=None) -> tuple[int, int, int, int]:
     """Month check: in-village days (check-ins, keeper records and trips; rejected check-ins
     excluded) below MIN_DAYS_IN_VILLAGE_PER_MONTH, pro-rated by the days in post minus the days
-    on leave: required = floor(MIN × (days in post − leave days) / days in month)."""
+    on leave: required = floor(MIN × (days in post − leave days) / days in month), and never more
+    than the working days in post minus the leave days — a month with long holidays (October,
+    Spring Festival) has fewer than 20 working days, and a cadre present on every one of them
+    has done what was asked."""
     now = now or timezone.now()
     first, last = month_bounds(month)
+    working_days_ensure(start=first, end=last)
+    working = list(WorkingDay.objects.filter(date__range=(first, last), is_working_day=True)
+                   .order_by("date").values_list("date", flat=True))
     month_days = (last - first).days + 1
     minimum = rule("MIN_DAYS_IN_VILLAGE_PER_MONTH")
     assignments = list(
@@ -658,7 +665,9 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
     for aid, cadre_id, village_id, county_id, start, end in assignments:
         in_post = (min(end or last, last) - max(start, first)).days + 1
         present, leave = counts.get(aid, (0, 0))
-        required = (minimum * max(in_post - leave, 0)) // month_days
+        lo, hi = max(start, first), min(end or last, last)
+        working_in_post = bisect.bisect_right(working, hi) - bisect.bisect_left(working, lo)
+        required = min((minimum * max(in_post - leave, 0)) // month_days, max(working_in_post - leave, 0))
         if present < required:
             severity = Finding.Severity.CRITICAL if present * 2 < required else Finding.Severity.WARNING
             rows[(aid, period)] = (cadre_id, village_id, county_id, severity, _(

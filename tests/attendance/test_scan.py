@@ -229,3 +229,18 @@ def test_working_day_edits_by_hand_are_kept_and_resolve_findings(world):
     assert WorkingDay.objects.get(date=WED).source == "manual"
     assert Finding.objects.filter(resolution_note__contains="day off").count() == 4
     assert Finding.objects.filter(last_seen__gte=F("first_seen")).count() == 4
+
+
+def test_present_on_every_working_day_of_a_holiday_month_is_no_shortfall(world):
+    # October 2026 has the National Day week: 18 working days, fewer than the 20 of the rule.
+    services.working_days_ensure(start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))
+    working = list(WorkingDay.objects.filter(date__month=10, date__year=2026, is_working_day=True)
+                   .values_list("date", flat=True))
+    assert len(working) < 20
+    for day in working:
+        _present(world.cadre, world.assignment, day)
+    for day in working[:-1]:
+        _present(world.member, world.member_assignment, day)
+    services.attendance_scan(day=dt.date(2026, 10, 31))
+    short = set(Finding.objects.filter(kind=Finding.Kind.PRESENCE_SHORTFALL).values_list("cadre__name", flat=True))
+    assert "袁杰" not in short and "李明" in short
