@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from assignments import roster
 from assignments.models import Assignment, Cadre
@@ -16,6 +17,14 @@ from assignments.roster import COLUMNS, roster_export, roster_import
 from assignments.selectors import cadres_for_user
 
 from ..factories import AssignmentFactory, CadreFactory, make_id_number
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Assertions below match the English msgids; one test checks the Chinese text."""
+    with translation.override("en"):
+        yield
+
 
 BIRTH = dt.date(1990, 5, 17)
 
@@ -363,3 +372,13 @@ def test_workbook_without_dimension_record_and_short_rows_reads(world):
     result = roster_import(user=world.owner, data=buf.getvalue())
     assert result.ok, result.errors
     assert result.created_cadres == 1
+
+
+
+def test_errors_read_in_chinese_by_default(world):
+    good = make_id_number(BIRTH, seq=5)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    with translation.override("zh-hans"):
+        result = roster.roster_import(user=world.owner, data=xlsx(new_row(5, 身份证号=bad)))
+    assert not result.ok
+    assert any("校验" in e.message for e in result.errors), [e.message for e in result.errors]

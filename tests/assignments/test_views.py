@@ -43,7 +43,7 @@ def test_bad_id_check_character_shows_the_reason_and_saves_nothing(client, world
     data = _cadre_post(world)
     good = data["id_number"]
     data["id_number"] = _wrong_check_character(good)
-    response = client.post(reverse("cadre_create"), data)
+    response = client.post(reverse("cadre_create"), data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert not Cadre.objects.filter(name="陈静").exists()
     errors = response.context["form"].errors["id_number"]
