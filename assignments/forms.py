@@ -170,7 +170,7 @@ class AssignmentEndForm(_CrispyForm):
 
 
 class AssignmentChangeForm(_CrispyForm):
-    village = forms.ModelChoiceField(label=_("New village"), queryset=Village.objects.none())
+    village = forms.ModelChoiceField(label=_("Move to village"), queryset=Village.objects.none())
     role = forms.ChoiceField(label=_("New role"), choices=Assignment.Role.choices)
     change_date = forms.DateField(label=_("Date of the change"), widget=DateInput())
     note = forms.CharField(

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .idcard import mask_id_number, validate_id_number
@@ -310,7 +311,7 @@ class Profile(models.Model):
         CADRE = "cadre", _("Cadre")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="profile")
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    role = models.CharField(pgettext_lazy("user account", "role"), max_length=10, choices=Role.choices)
     region = models.ForeignKey(
         Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("region"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from assignments.models import Assignment, Cadre
@@ -43,7 +44,8 @@ def test_bad_id_check_character_shows_the_reason_and_saves_nothing(client, world
     data = _cadre_post(world)
     good = data["id_number"]
     data["id_number"] = _wrong_check_character(good)
-    response = client.post(reverse("cadre_create"), data, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(reverse("cadre_create"), data)
     assert response.status_code == 200
     assert not Cadre.objects.filter(name="陈静").exists()
     errors = response.context["form"].errors["id_number"]
@@ -309,3 +311,9 @@ def test_city_reviewer_filters_villages_by_county(client, world):
     response = client.get(reverse("village_list"), {"county": world.far_county.pk})
     assert response.context["filter"].form.errors["county"]
     assert "三星村" not in {v.name for v in response.context["page"]}
+
+
+def test_chinese_is_the_default_even_for_an_english_browser(client, world):
+    client.force_login(world.owner)
+    response = client.get(reverse("cadre_list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="zh-hans">' in response.content.decode()
