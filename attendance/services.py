@@ -27,21 +27,21 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assignments.models import Assignment, Cadre, Finding, Region
+from assignments.models import Assignment, Cadre, Finding, Profile, Region
 from assignments.selectors import can_manage_county, scope_for_user
 
-from .models import LeaveRequest, PresenceRecord, WorkingDay, WorkLog
+from .models import CountyAttendanceSetting, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
 from .selectors import (
     active_on,
     assignment_on,
     keeper_assignments_q,
     leave_can_decide,
-    location_checkin_enabled,
     month_bounds,
     rule,
 )
 
 Review = PresenceRecord.Review
+Role = Profile.Role
 LeaveStatus = LeaveRequest.Status
 
 
@@ -136,22 +136,37 @@ def _location_problems(*, village, county: Region, latitude, longitude, accuracy
     return problems
 
 
+def _county_location_enabled(county: Region) -> bool:
+    # Read through select_related("village__county__attendance_setting"): no extra query.
+    try:
+        return county.attendance_setting.location_checkin_enabled
+    except CountyAttendanceSetting.DoesNotExist:
+        return False
+
+
 def presence_checkin(*, user, latitude=None, longitude=None, accuracy=None) -> CheckinResult:
-    """The cadre's one-tap check-in for today (server date). A second tap changes nothing."""
-    cadre = _cadre_of(user)
+    """The cadre's one-tap check-in for today (server date). A second tap changes nothing.
+
+    The hot path of the app (every cadre, every morning), so it costs one read (assignment,
+    village, county and its location switch in a single join) and one insert: a second tap is
+    caught by the unique (cadre, date) constraint instead of being looked up first."""
+    scope = scope_for_user(user)
+    if scope.role != Role.CADRE or not scope.cadre_id:
+        raise PermissionDenied(_("Only a cadre can do this, for themselves."))
+    cadre_id = scope.cadre_id
     today = timezone.localdate()
-    assignment = assignment_on(cadre=cadre, day=today)
+    assignment = (
+        Assignment.objects.filter(active_on(today), cadre_id=cadre_id)
+        .select_related("village__county__attendance_setting").first()
+    )
     if assignment is None:
         raise ValidationError(_("You are not stationed in a village today, so there is nothing to check in to."))
-    existing = PresenceRecord.objects.filter(cadre=cadre, date=today).first()
-    if existing is not None:
-        return CheckinResult(existing, False, _already_message(existing))
     record = PresenceRecord(
-        cadre=cadre, assignment=assignment, date=today, kind=PresenceRecord.Kind.IN_VILLAGE,
+        cadre_id=cadre_id, assignment=assignment, date=today, kind=PresenceRecord.Kind.IN_VILLAGE,
         source=PresenceRecord.Source.SELF, recorded_at=timezone.now(), recorded_by=user,
     )
     village = assignment.village
-    if location_checkin_enabled(county_id=village.county_id):
+    if _county_location_enabled(village.county):
         if latitude is not None and longitude is not None:
             record.latitude = Decimal(str(round(float(latitude), 6)))
             record.longitude = Decimal(str(round(float(longitude), 6)))
@@ -165,8 +180,8 @@ def presence_checkin(*, user, latitude=None, longitude=None, accuracy=None) -> C
         with transaction.atomic():
             record.save()
     except IntegrityError:
-        # Two taps at the same moment: the other one won, which is just as good.
-        existing = PresenceRecord.objects.get(cadre=cadre, date=today)
+        # Already a record today (an earlier tap, two taps at once, leave, the township's).
+        existing = PresenceRecord.objects.get(cadre_id=cadre_id, date=today)
         return CheckinResult(existing, False, _already_message(existing))
     if record.review_status == Review.NEEDS_REVIEW:
         message = _("Checked in. Your location could not be confirmed (%(why)s) so county staff will review it.") % {

@@ -126,9 +126,10 @@ def _neighbour_months(month: dt.date) -> tuple[str, str]:
 @profile_required
 @require_http_methods(["GET", "POST"])
 def checkin(request: HttpRequest) -> HttpResponse:
-    cadre = _require_cadre(request)
     today = timezone.localdate()
     if request.method == "POST":
+        # The service checks the role itself; no Cadre row is loaded on this hot path.
+        _require_roles(request, Role.CADRE)
         form = CheckinForm(request.POST)
         # Bad coordinates are dropped, not fatal: the check-in is stored and goes to review.
         data = form.cleaned_data if form.is_valid() else {}
@@ -143,6 +144,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
             level = messages.SUCCESS if result.created and result.record.review_status == "ok" else messages.INFO
             messages.add_message(request, level, result.message)
         return redirect("attendance:checkin")
+    cadre = _require_cadre(request)
     assignment = selectors.assignment_on(cadre=cadre, day=today)
     record = PresenceRecord.objects.filter(cadre=cadre, date=today).first()
     located = assignment is not None and selectors.location_checkin_enabled(county_id=assignment.village.county_id)

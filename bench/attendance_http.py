@@ -80,6 +80,9 @@ def _load(path: str, sessions: list[str], concurrency: int) -> tuple[float, dict
                 resp = conn.getresponse()
                 resp.read()
                 status = resp.status
+                # A check-in answers 302 back to the page; 302 to the login page is a failure.
+                if status == 302 and "login" in (resp.getheader("Location") or ""):
+                    status = 401
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
@@ -101,7 +104,7 @@ def run(n: int = 3000, concurrency: int = 8, workers: int = 4) -> None:
     sessions = _prepare(n)
     db = settings.DATABASES["default"]
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "bench.attendance_settings", "DJANGO_SECRET_KEY": "bench-only",
+        **os.environ, "DJANGO_SETTINGS_MODULE": "bench.attendance_settings", "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SECURE_COOKIES": "0",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
     }

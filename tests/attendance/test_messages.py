@@ -19,9 +19,10 @@ def test_overlapping_leave_is_refused_in_chinese(world):
 
 
 @pytest.mark.urls("tests.attendance.urls")
-def test_second_check_in_message_is_chinese_for_a_chinese_browser(client, world, monkeypatch):
+def test_second_check_in_message_is_chinese_for_a_chinese_user(client, world, monkeypatch, settings):
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
     client.force_login(world.cadre_user)
     client.post(reverse("attendance:checkin"))
-    body = client.post(reverse("attendance:checkin"), follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"  # the language switcher's choice
+    body = client.post(reverse("attendance:checkin"), follow=True).content.decode()
     assert "您今天已于" in body
