@@ -19,8 +19,8 @@ DJANGO_SETTINGS_MODULE ?= config.settings.local
 MANAGE := DJANGO_SETTINGS_MODULE=$(DJANGO_SETTINGS_MODULE) $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Extra arguments, e.g. `make run SEED_ARGS="--password s3cret"` or `make test PYTEST_ARGS="-k roster"`.
-SEED_ARGS ?=
+# Extra arguments, e.g. `make run SEED_ARGS="--days 60 --password s3cret"` (default: 60 days of attendance history) or `make test PYTEST_ARGS="-k roster"`.
+SEED_ARGS ?= --days 60
 PYTEST_ARGS ?=
 
 .PHONY: help venv translations setup run test lint worker beat messages bench shell clean
