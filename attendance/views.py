@@ -84,8 +84,11 @@ def _get_leave_for_user(request: HttpRequest, pk: int) -> LeaveRequest:
     )
 
 
-def _get_presence_for_user(request: HttpRequest, pk: int) -> PresenceRecord:
-    return get_object_or_404(selectors.presence_for_user(request.user).select_related("assignment__village"), pk=pk)
+def _get_presence_for_user(request: HttpRequest, pk: int, *, manage: bool = False) -> PresenceRecord:
+    record = get_object_or_404(selectors.presence_for_user(request.user).select_related("assignment__village"), pk=pk)
+    if manage and not gate.can_manage_county(request.user, record.assignment.village.county_id):
+        raise PermissionDenied(_("Only staff of the cadre's county review check-ins."))
+    return record
 
 
 def _get_finding_for_user(request: HttpRequest, pk: int, *, manage: bool = False) -> Finding:
@@ -372,7 +375,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @profile_required
 @require_POST
 def presence_review(request: HttpRequest, pk: int) -> HttpResponse:
-    record = _get_presence_for_user(request, pk)
+    record = _get_presence_for_user(request, pk, manage=True)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose accept or reject."))

@@ -39,6 +39,41 @@ class Spec:
     kwargs: Callable | None = None  # world -> kwargs for an object inside 苍溪县
     outside: Callable | None = None  # world -> kwargs for an object in 金堂县 (another city)
     readers: set[str] | None = None  # override READERS[obj]
+    method: str = "get"
+    data: Callable | None = None  # world -> POST data (valid, so only permission can refuse it)
+    allowed: set[str] | None = None  # explicit roles allowed inside (overrides `access`)
+
+
+@pytest.fixture
+def mworld(world):
+    """The world plus one object of each attendance kind inside 苍溪县 and one in 金堂县."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from assignments.models import Finding
+    from attendance.models import LeaveRequest, PresenceRecord
+
+    now = timezone.now()
+    start = world.today + dt.timedelta(days=5)
+    for suffix, cadre, assignment in (("", world.cadre, world.assignment), ("far_", world.far_cadre, world.far_assignment)):
+        leave = LeaveRequest.objects.create(
+            cadre=cadre, assignment=assignment, kind="personal" if "personal" in LeaveRequest.Kind.values
+            else LeaveRequest.Kind.values[0], start=start, end=start + dt.timedelta(days=1), reason="家事",
+            status=LeaveRequest.Status.SUBMITTED, submitted_at=now,
+        )
+        presence = PresenceRecord.objects.create(
+            cadre=cadre, assignment=assignment, date=world.today - dt.timedelta(days=1), kind="in_village",
+            source="self", recorded_at=now, review_status="needs_review",
+        )
+        finding = Finding.objects.create(
+            kind=Finding.Kind.MISSING_CHECKIN, cadre=cadre, assignment=assignment, village=assignment.village,
+            county=assignment.village.county, period="2026-01-05", first_seen=now, last_seen=now,
+        )
+        setattr(world, f"{suffix}leave", leave)
+        setattr(world, f"{suffix}presence", presence)
+        setattr(world, f"{suffix}finding", finding)
+    return world
 
 
 def _pk(attr):
@@ -71,6 +106,42 @@ MATRIX: dict[str, Spec] = {
     "roster_import": Spec("county"),
     "roster_export": Spec("list"),
     "roster_template": Spec("list"),
+    # --- attendance -----------------------------------------------------------------------
+    "attendance:checkin": Spec("cadre"),
+    "attendance:calendar_mine": Spec("cadre"),
+    "attendance:leave_create": Spec("cadre"),
+    "attendance:worklog_create": Spec("cadre"),
+    "attendance:calendar": Spec("read", "cadre", _pk("cadre"), _pk("far_cadre")),
+    "attendance:leave_list": Spec("list"),
+    "attendance:finding_list": Spec("list"),
+    "attendance:worklog_list": Spec("list"),
+    "attendance:leave_detail": Spec("read", "cadre", _pk("leave"), _pk("far_leave")),
+    # Only the cadre whose leave it is acts on it.
+    "attendance:leave_submit": Spec("read", "cadre", _pk("leave"), _pk("far_leave"), method="post",
+                                    allowed={"cadre_user"}),
+    "attendance:leave_cancel": Spec("read", "cadre", _pk("leave"), _pk("far_leave"), method="post",
+                                    allowed={"cadre_user"}),
+    "attendance:leave_return": Spec("read", "cadre", _pk("leave"), _pk("far_leave"), method="post",
+                                    data=lambda w: {"actual_return_date": w.today.isoformat()},
+                                    allowed={"cadre_user"}),
+    # A two-day leave goes to the township of the village, nobody else.
+    "attendance:leave_decide": Spec("read", "cadre", _pk("leave"), _pk("far_leave"), method="post",
+                                    data=lambda w: {"decision": "approve", "comment": "同意"},
+                                    allowed={"township_staff"}),
+    "attendance:leave_queue": Spec("staff"),
+    "attendance:keeper_grid": Spec("staff"),
+    "attendance:presence_correct": Spec(
+        "read", "cadre", lambda w: {}, None, method="post",
+        data=lambda w: {"cadre": w.cadre.pk, "day": w.today.isoformat(), "kind": "trip", "reason": "县里开会"},
+        allowed={"owner", "colleague", "township_staff"},
+    ),
+    "attendance:review_queue": Spec("county"),
+    "attendance:scan_run": Spec("county", method="post"),
+    "attendance:presence_review": Spec("manage", "cadre", _pk("presence"), _pk("far_presence"), method="post",
+                                       data=lambda w: {"decision": "accept", "reason": "核实在村"}),
+    "attendance:finding_resolve": Spec("manage", "cadre", _pk("finding"), _pk("far_finding"), method="post",
+                                       data=lambda w: {"note": "已核实"}),
+    "attendance:monthly_report": Spec("list", allowed=SCOPED - {"cadre_user"}),
 }
 
 
@@ -102,6 +173,12 @@ def _denied(status: int) -> bool:
 def _expected(spec: Spec, role: str, inside: bool) -> bool:
     if spec.access in ("public",):
         return True
+    if spec.allowed is not None:
+        return inside and role in spec.allowed
+    if spec.access == "cadre":
+        return role == "cadre_user"
+    if spec.access == "staff":
+        return role in COUNTY_STAFF | {"township_staff"}
     if spec.access in ("list", "export"):
         return role in SCOPED
     if spec.access == "county":
@@ -120,16 +197,23 @@ CASES = [
     for name, spec in MATRIX.items()
     if spec.access != "skip"
     for role in ROLES
-    for inside in ((True, False) if spec.kwargs else (True,))
+    for inside in ((True, False) if spec.outside else (True,))
 ]
 
 
 @pytest.mark.parametrize("name,role,inside", CASES)
-def test_matrix(world, client, name, role, inside):
+def test_matrix(mworld, client, name, role, inside):
     spec = MATRIX[name]
-    kwargs = (spec.kwargs if inside else spec.outside)(world) if spec.kwargs else {}
-    client.force_login(getattr(world, role))
-    status = client.get(reverse(name, kwargs=kwargs)).status_code
+    kwargs = (spec.kwargs if inside else spec.outside)(mworld) if spec.kwargs else {}
+    client.force_login(getattr(mworld, role))
+    url = reverse(name, kwargs=kwargs)
+    if spec.method == "post":
+        data = spec.data(mworld) if spec.data else {}
+        if not inside and "cadre" in data:
+            data["cadre"] = mworld.far_cadre.pk
+        status = client.post(url, data).status_code
+    else:
+        status = client.get(url).status_code
     if _expected(spec, role, inside):
         assert _allowed(status), f"{role} should reach {name} ({'inside' if inside else 'outside'}), got {status}"
     else:
@@ -137,20 +221,21 @@ def test_matrix(world, client, name, role, inside):
 
 
 @pytest.mark.parametrize("name", [n for n, s in MATRIX.items() if s.access not in ("public", "skip")])
-def test_anonymous_users_are_sent_to_login(world, client, name):
+def test_anonymous_users_are_sent_to_login(mworld, client, name):
     spec = MATRIX[name]
-    kwargs = spec.kwargs(world) if spec.kwargs else {}
-    response = client.get(reverse(name, kwargs=kwargs))
+    kwargs = spec.kwargs(mworld) if spec.kwargs else {}
+    url = reverse(name, kwargs=kwargs)
+    response = client.post(url, {}) if spec.method == "post" else client.get(url)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 @pytest.mark.parametrize("name", [n for n, s in MATRIX.items() if s.access in ("manage", "county")])
-def test_denied_roles_cannot_post_changes(world, client, name):
+def test_denied_roles_cannot_post_changes(mworld, client, name):
     """A POST by a read-only role is refused before any form is processed."""
     spec = MATRIX[name]
-    kwargs = spec.kwargs(world) if spec.kwargs else {}
+    kwargs = spec.kwargs(mworld) if spec.kwargs else {}
     for role in ("province_reviewer", "city_reviewer", "township_staff", "liaison", "cadre_user"):
-        client.force_login(getattr(world, role))
+        client.force_login(getattr(mworld, role))
         status = client.post(reverse(name, kwargs=kwargs), {}).status_code
         assert _denied(status), f"{role} POST {name} got {status}"
 
