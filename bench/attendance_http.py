@@ -18,16 +18,24 @@ import threading
 import time
 from pathlib import Path
 
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.contrib.sessions.backends.db import SessionStore
-from django.utils import timezone
-
-from assignments.models import Assignment, Cadre, Profile
-from attendance.models import PresenceRecord
-from attendance.selectors import active_on
-
 ROOT = Path(__file__).resolve().parent.parent
+if __name__ == "__main__":  # standalone: set Django up before the model imports below
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ.setdefault("DJANGO_DEBUG", "0")
+    import django
+
+    django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from assignments.models import Assignment, Cadre, Profile  # noqa: E402
+from attendance.models import PresenceRecord  # noqa: E402
+from attendance.selectors import active_on  # noqa: E402
+
 PORT = int(os.environ.get("BENCH_PORT", "18431"))
 CSRF = "b" * 32
 
@@ -137,3 +145,15 @@ def run(n: int = 3000, concurrency: int = 8, workers: int = 4) -> None:
     print(f"check-in:   {checkin_rps:7.0f} req/s  statuses {checkin_status}  "
           f"({checkin_rps / bare_rps:.0%} of the bare view)")
     print(f"records stored for today: {stored:,}; successful check-ins (302): {ok:,}; equal: {stored == ok}")
+
+
+if __name__ == "__main__":
+    # Standalone: only the gunicorn part (bench/attendance_scan.py runs it after the scans).
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-n", type=int, default=3000, help="Requests per side (one check-in per cadre).")
+    parser.add_argument("-c", type=int, default=8, help="Client threads.")
+    parser.add_argument("-w", type=int, default=4, help="gunicorn sync workers.")
+    opts = parser.parse_args()
+    run(n=opts.n, concurrency=opts.c, workers=opts.w)

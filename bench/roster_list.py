@@ -56,7 +56,7 @@ def main() -> None:
     for username in ("demo_county", "demo_city", "demo_province"):
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(users.get(username=username))
-        urls = ["/cadres/", "/cadres/?page=5", "/cadres/?role=first_secretary", "/cadres/?q=王", "/cadres/?page=last"]
+        urls = ["/cadres/", "/cadres/?page=5", "/cadres/?role=first_secretary", "/cadres/?name=王", "/cadres/?page=last"]
         for url in urls:
             ms, queries, status = measure(client, url, args.runs)
             print(f"{username:14} {url:32} status {status}  median {ms:7.1f} ms  queries {queries}")
