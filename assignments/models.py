@@ -396,3 +396,318 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.cadre} {self.period}"
+
+
+# --- supervision, incentives and publicity (issue 5) -------------------------------------
+#
+# Inspections (暗访/调研/指导), annual assessment (考核), recall and replacement (召回/撤换),
+# the benefits ledger and exemplars. Rows that a region-scoped list filters on store the
+# county (like Finding), so the scoping gate stays one indexed filter whatever the role.
+
+
+class Inspection(models.Model):
+    class Kind(models.TextChoices):
+        UNANNOUNCED = "unannounced", _("Unannounced inspection")
+        RESEARCH = "research", _("Research visit")
+        GUIDANCE = "guidance", _("Guidance visit")
+
+    class Rectification(models.TextChoices):
+        NONE = "none", _("Nothing to rectify")
+        OPEN = "open", _("Rectification open")
+        DONE = "done", _("Rectified")
+        OVERDUE = "overdue", _("Rectification overdue")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    village = models.ForeignKey(Village, models.PROTECT, related_name="inspections", verbose_name=_("village"))
+    # Stored copy of village.county for the region-scoped lists and dashboards.
+    county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"), editable=False)
+    inspectors = models.CharField(_("inspectors"), max_length=200)
+    issues = models.TextField(_("issues found"), blank=True)
+    rectification_deadline = models.DateField(_("rectification deadline"), null=True, blank=True)
+    rectified_on = models.DateField(_("rectified on"), null=True, blank=True)
+    rectification_note = models.TextField(_("rectification note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["county", "date"], name="inspection_county_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.village} {self.date}"
+
+    def save(self, *args, **kwargs):
+        self.county_id = self.village.county_id
+        super().save(*args, **kwargs)
+
+    def rectification_status_on(self, today: dt.date) -> str:
+        if self.rectified_on is not None:
+            return self.Rectification.DONE
+        if not self.issues.strip() and self.rectification_deadline is None:
+            return self.Rectification.NONE
+        if self.rectification_deadline is not None and self.rectification_deadline < today:
+            return self.Rectification.OVERDUE
+        return self.Rectification.OPEN
+
+    @property
+    def rectification_status(self) -> str:
+        from django.utils import timezone
+
+        return self.rectification_status_on(timezone.localdate())
+
+    @property
+    def rectification_label(self) -> str:
+        return str(self.Rectification(self.rectification_status).label)
+
+
+class InspectionMember(models.Model):
+    """One team member of the village on the inspection day, found present or absent.
+
+    An absence is reconciled with attendance when recorded: approved leave or an official
+    trip that day excuses it; otherwise it is unexcused and opens a Finding."""
+
+    class Outcome(models.TextChoices):
+        PRESENT = "present", _("Present")
+        EXCUSED = "excused", _("Absent, excused")
+        UNEXCUSED = "unexcused", _("Absent without leave")
+
+    inspection = models.ForeignKey(Inspection, models.CASCADE, related_name="members", verbose_name=_("inspection"))
+    assignment = models.ForeignKey(Assignment, models.PROTECT, related_name="+", verbose_name=_("assignment"))
+    cadre = models.ForeignKey(Cadre, models.PROTECT, related_name="inspection_rows", verbose_name=_("cadre"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    excuse = models.CharField(_("excuse"), max_length=200, blank=True)
+    finding = models.ForeignKey(
+        Finding, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("finding"),
+    )
+
+    class Meta:
+        verbose_name = _("inspected team member")
+        verbose_name_plural = _("inspected team members")
+        ordering = ["inspection", "id"]
+        indexes = [models.Index(fields=["cadre", "outcome"], name="inspmember_cadre_outcome")]
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "assignment"], name="inspection_member_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.get_outcome_display()}"
+
+
+class InspectionSample(models.Model):
+    """A random list of villages to inspect, reproducible from its seed and the data then."""
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("region"))
+    seed = models.BigIntegerField(_("seed"))
+    size = models.PositiveIntegerField(_("number of villages"))
+    village_ids = models.JSONField(_("chosen villages"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspection sample")
+        verbose_name_plural = _("inspection samples")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.region} #{self.seed} ({self.size})"
+
+
+class AnnualAssessment(models.Model):
+    class Grade(models.TextChoices):
+        EXCELLENT = "excellent", _("Excellent")
+        COMPETENT = "competent", _("Competent")
+        BASICALLY_COMPETENT = "basically_competent", _("Basically competent")
+        INCOMPETENT = "incompetent", _("Incompetent")
+
+    # Best first: a cap allows its grade and every grade after it.
+    GRADE_ORDER = [Grade.EXCELLENT, Grade.COMPETENT, Grade.BASICALLY_COMPETENT, Grade.INCOMPETENT]
+
+    cadre = models.ForeignKey(Cadre, models.PROTECT, related_name="assessments", verbose_name=_("cadre"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    grade = models.CharField(_("grade"), max_length=20, choices=Grade.choices)
+    comments = models.TextField(_("comments"), blank=True)
+    # The county that assessed (the cadre's managing county then): scope filters on it.
+    county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"))
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("assessed by"),
+    )
+    assessed_at = models.DateTimeField(_("assessed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("annual assessment")
+        verbose_name_plural = _("annual assessments")
+        ordering = ["-year", "cadre__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cadre", "year"], name="assessment_once_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.year} {self.get_grade_display()}"
+
+
+class ReplacementObligation(models.Model):
+    """After a recall the dispatching unit owes the village a replacement by a due date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        FULFILLED = "fulfilled", _("Fulfilled")
+
+    unit = models.ForeignKey(
+        DispatchingUnit, models.PROTECT, related_name="replacement_obligations", verbose_name=_("dispatching unit"),
+    )
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="replacement_obligations", verbose_name=_("village"),
+    )
+    county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"), editable=False)
+    role = models.CharField(_("role"), max_length=16, choices=Assignment.Role.choices)
+    recalled_assignment = models.OneToOneField(
+        Assignment, models.PROTECT, related_name="replacement_obligation", verbose_name=_("recalled assignment"),
+    )
+    reason = models.TextField(_("reason for the recall"))
+    due_date = models.DateField(_("replacement due by"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    fulfilled_by = models.OneToOneField(
+        Assignment, models.PROTECT, null=True, blank=True, related_name="fulfils_obligation",
+        verbose_name=_("fulfilled by"),
+    )
+    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recalled by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("replacement obligation")
+        verbose_name_plural = _("replacement obligations")
+        ordering = ["status", "due_date", "id"]
+        indexes = [models.Index(fields=["county", "status"], name="obligation_county_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", fulfilled_by__isnull=True)
+                | Q(status="fulfilled", fulfilled_by__isnull=False),
+                name="obligation_fulfilled_has_assignment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} → {self.village} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        self.county_id = self.village.county_id
+        super().save(*args, **kwargs)
+
+
+class BenefitKind(models.TextChoices):
+    WORK_FUNDS = "work_funds", _("Work funds (per village)")
+    LIVING_SUBSIDY = "living_subsidy", _("Living subsidy")
+    ACCIDENT_INSURANCE = "accident_insurance", _("Accident insurance")
+    HEALTH_CHECK = "health_check", _("Health check")
+
+
+class BenefitPayment(models.Model):
+    """A payment by a dispatching unit: work funds to a village, the rest to a cadre."""
+
+    unit = models.ForeignKey(
+        DispatchingUnit, models.PROTECT, related_name="benefit_payments", verbose_name=_("dispatching unit"),
+    )
+    cadre = models.ForeignKey(
+        Cadre, models.PROTECT, null=True, blank=True, related_name="benefit_payments", verbose_name=_("cadre"),
+    )
+    village = models.ForeignKey(
+        Village, models.PROTECT, null=True, blank=True, related_name="benefit_payments", verbose_name=_("village"),
+    )
+    county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"), editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=BenefitKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    paid_on = models.DateField(_("paid on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("benefit payment")
+        verbose_name_plural = _("benefit payments")
+        ordering = ["-paid_on", "-id"]
+        indexes = [models.Index(fields=["county", "year"], name="benefit_county_year")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="benefit_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(kind="work_funds", village__isnull=False, cadre__isnull=True)
+                | (~Q(kind="work_funds") & Q(cadre__isnull=False, village__isnull=True)),
+                name="benefit_payee_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.year} {self.amount}"
+
+
+class Commendation(models.Model):
+    class Level(models.TextChoices):
+        NATIONAL = "national", _("National")
+        PROVINCE = "province", _("Provincial")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County")
+
+    cadre = models.ForeignKey(Cadre, models.PROTECT, related_name="commendations", verbose_name=_("cadre"))
+    county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"), editable=False)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    title = models.CharField(_("title"), max_length=120)
+    date = models.DateField(_("date"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("commendation")
+        verbose_name_plural = _("commendations")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.county_id = self.cadre.county_id
+        super().save(*args, **kwargs)
+
+
+class GoodPracticeCase(models.Model):
+    title = models.CharField(_("title"), max_length=120)
+    village = models.ForeignKey(Village, models.PROTECT, related_name="good_practices", verbose_name=_("village"))
+    county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"), editable=False)
+    text = models.TextField(_("text"))
+    date = models.DateField(_("date"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("good-practice case")
+        verbose_name_plural = _("good-practice cases")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.county_id = self.village.county_id
+        super().save(*args, **kwargs)
