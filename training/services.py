@@ -1,0 +1,464 @@
+"""Training writes: courses, attendance records (picked or imported), and the nightly scan.
+
+Services raise ValidationError (field -> message, nothing saved) for bad input and
+PermissionDenied for a user acting outside their role. Jurisdiction is decided by the gate
+(assignments.selectors) and training.selectors, never here from scratch.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from assignments import selectors as gate
+from assignments.models import Assignment, Cadre, DispatchingUnit, Finding, Region
+
+from . import selectors
+from .models import OrganiserLevel, Topic, TrainingCourse, TrainingRecord, TrainingRequirement, pack_codes
+
+Role = gate.Role
+
+
+# --- courses -------------------------------------------------------------------------------
+
+
+def _course_region(user, level: str, township: Region | None, unit: DispatchingUnit | None):
+    """(organising region, organising unit) for a course a user enters at `level`."""
+    scope = gate.scope_for_user(user)
+    if scope.role in (Role.CITY, Role.PROVINCE):
+        if level != scope.role:
+            raise ValidationError({"organiser_level": _("Reviewers enter courses organised at their own level only.")})
+        return scope.region, None
+    county = scope.region
+    if level == OrganiserLevel.PROVINCE:
+        return county.parent.parent, None
+    if level == OrganiserLevel.CITY:
+        return county.parent, None
+    if level == OrganiserLevel.COUNTY:
+        return county, None
+    if level == OrganiserLevel.TOWNSHIP:
+        if township is None or township.parent_id != county.id or township.level != Region.Level.TOWNSHIP:
+            raise ValidationError({"township": _("Choose the organising township in your county.")})
+        return township, None
+    if level == OrganiserLevel.UNIT:
+        if unit is None or not gate.units_for_user(user).filter(pk=unit.pk).exists():
+            raise ValidationError({"unit": _("Choose the organising dispatching unit.")})
+        return None, unit
+    raise ValidationError({"organiser_level": _("Choose an organiser level.")})
+
+
+def _course_errors(*, title, start_date, end_date, days, hours) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not (title or "").strip():
+        errors["title"] = _("Give the course a title.")
+    if start_date is None:
+        errors["start_date"] = _("Enter the start date.")
+    if end_date is None:
+        errors["end_date"] = _("Enter the end date.")
+    if start_date and end_date and end_date < start_date:
+        errors["end_date"] = _("The course cannot end before it starts.")
+    if days is None or days <= 0:
+        errors["days"] = _("A course lasts at least half a day.")
+    elif start_date and end_date and end_date >= start_date and days > (end_date - start_date).days + 1:
+        errors["days"] = _("A course from %(start)s to %(end)s lasts at most %(n)d days.") % {
+            "start": start_date.isoformat(), "end": end_date.isoformat(), "n": (end_date - start_date).days + 1}
+    if hours is not None and hours < 0:
+        errors["hours"] = _("Hours cannot be negative.")
+    return errors
+
+
+def num(value) -> str:
+    """3.0 -> "3", 2.5 -> "2.5": days and hours as people write them."""
+    d = Decimal(value)
+    return str(d.quantize(Decimal(1))) if d == d.to_integral_value() else str(d.normalize())
+
+
+def course_create(*, user, title: str, organiser_level: str, start_date: dt.date | None, end_date: dt.date | None,
+                  days: Decimal | None, hours: Decimal | None = None, location: str = "", topics=(),
+                  township: Region | None = None, unit: DispatchingUnit | None = None) -> TrainingCourse:
+    if not selectors.can_create_course(user):
+        raise PermissionDenied(_("Only county staff and city or province reviewers enter training courses."))
+    errors = _course_errors(title=title, start_date=start_date, end_date=end_date, days=days, hours=hours)
+    try:
+        region, org_unit = _course_region(user, organiser_level, township, unit)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    return TrainingCourse.objects.create(
+        title=title.strip(), organiser_level=organiser_level, region=region, unit=org_unit,
+        managed_by=gate.scope_for_user(user).region, start_date=start_date, end_date=end_date, days=days,
+        hours=hours or 0, location=(location or "").strip(), topics=pack_codes(topics, Topic.values), created_by=user,
+    )
+
+
+def course_update(*, user, course: TrainingCourse, title: str, organiser_level: str, start_date, end_date,
+                  days, hours=None, location: str = "", topics=(), township=None, unit=None) -> TrainingCourse:
+    if not selectors.can_edit_course(user, course):
+        raise PermissionDenied(_("Only staff of the region that entered the course change it."))
+    errors = _course_errors(title=title, start_date=start_date, end_date=end_date, days=days, hours=hours)
+    try:
+        region, org_unit = _course_region(user, organiser_level, township, unit)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    most = max(course.records.values_list("days_attended", flat=True), default=0)
+    if days is not None and days > 0 and days < most:
+        errors["days"] = _("A cadre attended %(n)s days of this course; it cannot last fewer.") % {"n": num(most)}
+    if errors:
+        raise ValidationError(errors)
+    course.title, course.organiser_level, course.region, course.unit = title.strip(), organiser_level, region, org_unit
+    course.start_date, course.end_date, course.days, course.hours = start_date, end_date, days, hours or 0
+    course.location, course.topics = (location or "").strip(), pack_codes(topics, Topic.values)
+    course.save()
+    return course
+
+
+# --- attendance records -------------------------------------------------------------------------
+
+
+@dataclass
+class RecordEntry:
+    cadre: Cadre
+    days_attended: Decimal | None
+    hours_attended: Decimal | None = None
+    result: str = TrainingRecord.Result.COMPLETED
+    certificate_no: str = ""
+
+
+def entry_errors(course: TrainingCourse, e: RecordEntry) -> dict[str, str]:
+    """The per-record rules, field -> reason (shared by the picked list and the import)."""
+    errors: dict[str, str] = {}
+    if e.result not in TrainingRecord.Result.values:
+        errors["result"] = _("Choose completed, partly attended or absent.")
+    if e.days_attended is None or e.days_attended < 0:
+        errors["days_attended"] = _("Enter the days attended (0 or more).")
+    elif e.days_attended > course.days:
+        errors["days_attended"] = _("Attended days (%(n)s) cannot exceed the course's %(days)s days.") % {
+            "n": num(e.days_attended), "days": num(course.days)}
+    elif e.result == TrainingRecord.Result.ABSENT and e.days_attended != 0:
+        errors["days_attended"] = _("An absent cadre attended 0 days.")
+    elif e.result != TrainingRecord.Result.ABSENT and e.days_attended == 0:
+        errors["days_attended"] = _("A cadre who attended has at least half a day; otherwise mark absent.")
+    if e.hours_attended is not None and e.hours_attended < 0:
+        errors["hours_attended"] = _("Hours cannot be negative.")
+    return errors
+
+
+def _check_recorder(user, course: TrainingCourse) -> None:
+    if not selectors.can_record_for_course(user, course):
+        raise PermissionDenied(_("You cannot record attendance for this course."))
+
+
+def training_records_create(*, user, course: TrainingCourse, entries: list[RecordEntry]) -> list[TrainingRecord]:
+    """All the entries or none: each cadre in the user's scope, once per course, within the
+    course's days. Errors name the cadre, so a long list is fixable in one go."""
+    _check_recorder(user, course)
+    if not entries:
+        raise ValidationError({"cadres": _("Choose at least one cadre.")})
+    in_scope = set(gate.cadres_for_user(user).filter(pk__in=[e.cadre.pk for e in entries]).values_list("pk", flat=True))
+    already = set(course.records.filter(cadre__in=[e.cadre.pk for e in entries]).values_list("cadre_id", flat=True))
+    problems: list[str] = []
+    seen: set[int] = set()
+    for e in entries:
+        if e.cadre.pk not in in_scope:
+            problems.append(_("%(name)s is not in your jurisdiction.") % {"name": e.cadre.name})
+            continue
+        if e.cadre.pk in already or e.cadre.pk in seen:
+            problems.append(_("%(name)s already has a record for this course.") % {"name": e.cadre.name})
+            continue
+        seen.add(e.cadre.pk)
+        for message in entry_errors(course, e).values():
+            problems.append(f"{e.cadre.name}: {message}")
+    if problems:
+        raise ValidationError(problems)
+    rows = [
+        TrainingRecord(cadre=e.cadre, course=course, days_attended=e.days_attended,
+                       hours_attended=e.hours_attended if e.hours_attended is not None else 0,
+                       result=e.result, certificate_no=(e.certificate_no or "").strip(), recorded_by=user)
+        for e in entries
+    ]
+    try:
+        with transaction.atomic():
+            return TrainingRecord.objects.bulk_create(rows)
+    except IntegrityError as exc:  # a colleague recorded the same cadre a moment ago
+        raise ValidationError(_("Some of these cadres were recorded for this course meanwhile; reload and retry.")) from exc
+
+
+def training_record_delete(*, user, record: TrainingRecord) -> None:
+    _check_recorder(user, record.course)
+    if not gate.cadres_for_user(user).filter(pk=record.cadre_id).exists():
+        raise PermissionDenied(_("You cannot record attendance for this course."))
+    record.delete()
+
+
+# --- the .xlsx attendance list -------------------------------------------------------------------
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# Header -> field: the Chinese sheet headers, the English ones, and the codes.
+IMPORT_COLUMNS = {
+    "id_number": ("身份证号", "身份证号码", "ID number", "id_number"),
+    "name": ("姓名", "Name", "name"),
+    "days_attended": ("参训天数", "天数", "Days attended", "days_attended"),
+    "hours_attended": ("学时", "参训学时", "Hours attended", "hours_attended"),
+    "result": ("结果", "培训结果", "Result", "result"),
+    "certificate_no": ("证书编号", "结业证书编号", "Certificate number", "certificate_no"),
+}
+RESULT_WORDS = {
+    "完成": "completed", "结业": "completed", "已完成": "completed", "部分": "partial", "部分参加": "partial",
+    "缺席": "absent", "未参加": "absent",
+}
+
+
+def _column_label(key: str) -> str:
+    return {
+        "id_number": _("ID number"), "name": _("Name"), "days_attended": _("Days attended"),
+        "hours_attended": _("Hours attended"), "result": _("Result"), "certificate_no": _("Certificate number"),
+    }[key]
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _number(value) -> Decimal | None:
+    text = _text(value)
+    if text == "":
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValueError(text) from None
+
+
+def _read_sheet(data: bytes) -> tuple[list[str], list[tuple]]:
+    """Header and rows of the first sheet (openpyxl read-only, as the roster import does)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not rows:
+        return [], []
+    return [_text(h) for h in rows[0]], rows[1:]
+
+
+def training_records_import(*, user, course: TrainingCourse, data: bytes) -> ImportResult:
+    """Import a course's attendance list: all rows or none, each bad cell reported with its
+    row number (as Excel shows it), column and reason."""
+    _check_recorder(user, course)
+    result = ImportResult()
+    try:
+        header, rows = _read_sheet(data)
+    except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a non-xlsx upload
+        result.errors.append(RowError(1, "", _("The file is not an .xlsx workbook.")))
+        return result
+    lookup = {alias.lower(): key for key, aliases in IMPORT_COLUMNS.items() for alias in aliases}
+    index = {lookup[h.lower()]: i for i, h in enumerate(header) if h.lower() in lookup}
+    for key in ("id_number", "days_attended"):
+        if key not in index:
+            result.errors.append(RowError(1, _column_label(key), _("This column is missing from the header row.")))
+    if result.errors:
+        return result
+
+    def cell(row, key):
+        i = index.get(key)
+        return row[i] if i is not None and i < len(row) else None
+
+    body = [(n, r) for n, r in enumerate(rows, start=2) if any(_text(v) for v in r)]
+    if not body:
+        result.errors.append(RowError(2, "", _("The sheet has no attendance rows.")))
+        return result
+    numbers = {_text(cell(r, "id_number")).upper() for _n, r in body}
+    cadres = {c.id_number: c for c in gate.cadres_for_user(user).filter(id_number__in=numbers)}
+    already = set(course.records.filter(cadre__in=list(cadres.values())).values_list("cadre_id", flat=True))
+    entries, seen = [], {}
+    for n, r in body:
+        def err(key, message, n=n):
+            result.errors.append(RowError(n, _column_label(key) if key else "", message))
+
+        number = _text(cell(r, "id_number")).upper()
+        cadre = cadres.get(number)
+        if not number:
+            err("id_number", _("Enter the cadre's ID number."))
+        elif cadre is None:
+            err("id_number", _("No cadre with this ID number in your jurisdiction."))
+        else:
+            name = _text(cell(r, "name"))
+            if name and name != cadre.name:
+                err("name", _("The name does not match the ID number (the roster says %(name)s).") % {
+                    "name": cadre.name})
+            if cadre.pk in already:
+                err("id_number", _("%(name)s already has a record for this course.") % {"name": cadre.name})
+            elif cadre.pk in seen:
+                err("id_number", _("The same cadre is also on row %(row)d.") % {"row": seen[cadre.pk]})
+            seen.setdefault(cadre.pk, n)
+        values = {}
+        for key in ("days_attended", "hours_attended"):
+            try:
+                values[key] = _number(cell(r, key))
+            except ValueError:
+                err(key, _("Enter a number."))
+                values[key] = Decimal(-1) if key == "days_attended" else None
+        word = _text(cell(r, "result"))
+        res = RESULT_WORDS.get(word, word.lower()) or TrainingRecord.Result.COMPLETED
+        if res not in TrainingRecord.Result.values:
+            labels = {str(label).lower(): code for code, label in TrainingRecord.Result.choices}
+            res = labels.get(word.lower(), res)
+        if cadre is None or values["days_attended"] == Decimal(-1):
+            continue
+        entry = RecordEntry(cadre=cadre, days_attended=values["days_attended"], hours_attended=values["hours_attended"],
+                            result=res, certificate_no=_text(cell(r, "certificate_no")))
+        for key, message in entry_errors(course, entry).items():
+            err(key, message)
+        entries.append(entry)
+    if result.errors:
+        return result
+    try:
+        result.created = len(training_records_create(user=user, course=course, entries=entries))
+    except ValidationError as exc:
+        result.errors.extend(RowError(0, "", m) for m in exc.messages)
+    return result
+
+
+# --- the scan: unmet training -> findings -------------------------------------------------------
+
+
+@dataclass
+class TrainingScanResult:
+    day: dt.date
+    requirements: int = 0
+    assignments: int = 0
+    unmet: int = 0
+    created: int = 0
+    updated: int = 0
+    resolved: int = 0
+
+    def as_dict(self) -> dict:
+        d = dict(self.__dict__)
+        d["day"] = self.day.isoformat()
+        return d
+
+
+KIND = Finding.Kind.UNMET_TRAINING
+
+
+def _detail(req: TrainingRequirement, p: selectors.Progress, end: dt.date, today: dt.date) -> str:
+    text = _("%(rule)s: %(n)d of %(need)d courses") % {"rule": req.name, "n": p.courses, "need": req.courses_required}
+    if req.min_hours is not None:
+        text += _(", %(h)s of %(need)s hours") % {"h": num(p.hours), "need": num(req.min_hours)}
+    return text + _("; %(m)d months left (until %(end)s).") % {"m": selectors.months_between(today, end),
+                                                                  "end": end.isoformat()}
+
+
+def training_scan(*, today: dt.date | None = None, county: Region | None = None, now=None) -> TrainingScanResult:
+    """Flag every active assignment that has not met an applicable requirement, with severity
+    rising as the period's end nears; resolve, with a note, findings whose requirement is now
+    met or no longer applies. Five queries plus batched writes for the whole province:
+    requirements, assignments, one progress aggregate, existing findings, then upsert and up
+    to two UPDATEs. A second run with nothing changed writes nothing."""
+    today = today or timezone.localdate()
+    now = now or timezone.now()
+    result = TrainingScanResult(day=today)
+    all_reqs = list(TrainingRequirement.objects.order_by("id"))
+    reqs = [r for r in all_reqs if r.active]
+    result.requirements = len(reqs)
+    active = Assignment.objects.filter(end_date__isnull=True, start_date__lte=today)
+    if county is not None:
+        active = active.filter(village__county_id=county.id)
+    rows = list(active.values_list(
+        "id", "cadre_id", "village_id", "village__county_id", "village__county__parent__parent_id",
+        "start_date", "planned_end_date",
+    ))
+    result.assignments = len(rows)
+    progress = selectors.progress_by_cadre(requirements=reqs, today=today, assignments=active if county else None)
+
+    keys = {r.period_key(today.year) for r in all_reqs}
+    existing_qs = Finding.objects.filter(kind=KIND, period__in=keys)
+    if county is not None:
+        existing_qs = existing_qs.filter(county_id=county.id)
+    existing = {(f[1], f[2]): f for f in existing_qs.values_list(
+        "id", "assignment_id", "period", "severity", "detail", "status", "resolved_by_id")}
+
+    wanted: dict[tuple[int, str], Finding] = {}
+    met_keys: set[tuple[int, str]] = set()
+    with translation.override(settings.LANGUAGE_CODE):  # the stored detail is in the site language
+        for aid, cadre_id, village_id, county_id, province_id, start, planned_end in rows:
+            for req in reqs:
+                if not selectors.requirement_applies(req, county_id=county_id, province_id=province_id):
+                    continue
+                key = (aid, req.period_key(today.year))
+                p = progress.get(cadre_id, {}).get(req.id) or selectors.Progress()
+                if selectors.is_met(req, p):
+                    met_keys.add(key)
+                    continue
+                p_start, p_end = selectors.period_window(req, start=start, planned_end=planned_end, today=today)
+                severity = selectors.severity_for(start=p_start, end=p_end, today=today)
+                if severity is None:
+                    continue  # unmet, but there is still time
+                wanted[key] = Finding(
+                    kind=KIND, cadre_id=cadre_id, assignment_id=aid, village_id=village_id, county_id=county_id,
+                    period=key[1], severity=severity, detail=_detail(req, p, p_end, today), status=Finding.Status.OPEN,
+                    first_seen=now, last_seen=now, resolved_at=None, resolution_note="",
+                )
+        note_met = _("Resolved automatically: the training requirement is now met.")
+        note_gone = _("Resolved automatically: the requirement no longer applies (assignment ended or rule changed).")
+    result.unmet = len(wanted)
+
+    # Write only what changed: new findings, a new severity or detail, or an automatic
+    # resolution that no longer holds. A finding a person resolved stays resolved.
+    upsert = []
+    for key, f in wanted.items():
+        old = existing.get(key)
+        if old is None:
+            result.created += 1
+        elif old[5] == Finding.Status.OPEN and (old[3], old[4]) == (f.severity, f.detail):
+            continue
+        elif old[5] == Finding.Status.RESOLVED and old[6] is not None:
+            continue
+        else:
+            result.updated += 1
+        upsert.append(f)
+    if upsert:
+        Finding.objects.bulk_create(
+            upsert, batch_size=2000, update_conflicts=True, unique_fields=["kind", "assignment", "period"],
+            update_fields=["severity", "detail", "last_seen", "status", "resolved_at", "resolution_note"],
+        )
+    met_ids, gone_ids = [], []
+    for key, f in existing.items():
+        if f[5] == Finding.Status.OPEN and key not in wanted:
+            (met_ids if key in met_keys else gone_ids).append(f[0])
+    for ids, note in ((met_ids, note_met), (gone_ids, note_gone)):
+        if ids:
+            result.resolved += Finding.objects.filter(id__in=ids, status=Finding.Status.OPEN).update(
+                status=Finding.Status.RESOLVED, resolved_at=now, resolution_note=note)
+    return result
