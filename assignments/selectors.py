@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from .models import Assignment, Cadre, DispatchingUnit, Finding, Profile, Region, Village
 
@@ -251,3 +252,47 @@ def findings_for_user(user) -> QuerySet[Finding]:
     if scope.role == Role.CADRE and scope.cadre_id:
         return qs.filter(cadre_id=scope.cadre_id)
     return qs.none()
+
+
+# --- summaries for the overview and region pages ---------------------------------------------
+
+
+def scope_summary(*, user) -> dict[str, int]:
+    """Villages, active cadres and team gaps in the user's scope: four aggregate queries,
+    whatever the size of the scope."""
+    villages = villages_for_user(user)
+    active = Assignment.objects.filter(end_date__isnull=True)
+    min_size = settings.ZHUCUN["MIN_TEAM_SIZE"]
+    return {
+        "villages": villages.count(),
+        "no_secretary": villages.filter(
+            ~Exists(active.filter(village=OuterRef("pk"), role=Assignment.Role.FIRST_SECRETARY))
+        ).count(),
+        "understaffed": villages.annotate(
+            team=Count("assignments", filter=Q(assignments__end_date__isnull=True))
+        ).filter(team__lt=min_size).count(),
+        "active_cadres": cadres_for_user(user).filter(Exists(active.filter(cadre=OuterRef("pk")))).count(),
+    }
+
+
+def _count_subquery(qs, field: str):
+    """Correlated COUNT(*) for one region: avoids the row explosion of two joined Counts."""
+    counted = qs.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def regions_with_counts(*, user) -> tuple[str, QuerySet[Region]]:
+    """Reviewers get the counties of their region grouped by city, everyone else the
+    townships in scope; each row with its village count and active cadre count."""
+    scope = scope_for_user(user)
+    active = Assignment.objects.filter(end_date__isnull=True)
+    regions = regions_for_user(user).select_related("parent")
+    if scope.role in (Role.PROVINCE, Role.CITY):
+        return "county", regions.filter(level=Region.Level.COUNTY).annotate(
+            village_count=_count_subquery(Village.objects.all(), "county"),
+            cadre_count=_count_subquery(active, "village__county"),
+        ).order_by("parent__code", "code")
+    return "township", regions.filter(level=Region.Level.TOWNSHIP).annotate(
+        village_count=_count_subquery(Village.objects.all(), "township"),
+        cadre_count=_count_subquery(active, "village__township"),
+    ).order_by("code")

@@ -14,8 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,7 +34,7 @@ from .forms import (
     VillageForm,
     apply_service_errors,
 )
-from .models import Assignment, Cadre, DispatchingUnit, Region, Village
+from .models import Assignment, Cadre, DispatchingUnit, Village
 
 Role = selectors.Role
 
@@ -120,54 +118,19 @@ def _get_assignment_for_user(request: HttpRequest, pk: int, *, manage: bool = Fa
 
 @profile_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    villages = selectors.villages_for_user(user)
-    active = Assignment.objects.filter(end_date__isnull=True)
-    min_size = settings.ZHUCUN["MIN_TEAM_SIZE"]
-    # Four aggregate queries, whatever the size of the scope.
-    summary = {
-        "villages": villages.count(),
-        "no_secretary": villages.filter(
-            ~Exists(active.filter(village=OuterRef("pk"), role=Assignment.Role.FIRST_SECRETARY))
-        ).count(),
-        "understaffed": villages.annotate(
-            team=Count("assignments", filter=Q(assignments__end_date__isnull=True))
-        ).filter(team__lt=min_size).count(),
-        "active_cadres": selectors.cadres_for_user(user).filter(
-            Exists(active.filter(cadre=OuterRef("pk")))
-        ).count(),
-    }
-    return render(request, "assignments/home.html", {"summary": summary, "min_team_size": min_size})
+    return render(request, "assignments/home.html", {
+        "summary": selectors.scope_summary(user=request.user),
+        "min_team_size": settings.ZHUCUN["MIN_TEAM_SIZE"],
+    })
 
 
 # --- regions ------------------------------------------------------------------------------
 
 
-def _count_subquery(qs, field: str):
-    """Correlated COUNT(*) for one region: avoids the row explosion of two joined Counts."""
-    counted = qs.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("*")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 @profile_required
 def region_list(request: HttpRequest) -> HttpResponse:
     scope = selectors.scope_for_user(request.user)
-    # Units and cadres have no region: the gate gives them an empty list, not an error.
-    active = Assignment.objects.filter(end_date__isnull=True)
-    regions = selectors.regions_for_user(request.user).select_related("parent")
-    if scope.role in (Role.PROVINCE, Role.CITY):
-        # Reviewers: counties grouped by city, with the counts kept per county.
-        rows = regions.filter(level=Region.Level.COUNTY).annotate(
-            village_count=_count_subquery(Village.objects.all(), "county"),
-            cadre_count=_count_subquery(active, "village__county"),
-        ).order_by("parent__code", "code")
-        level = "county"
-    else:
-        rows = regions.filter(level=Region.Level.TOWNSHIP).annotate(
-            village_count=_count_subquery(Village.objects.all(), "township"),
-            cadre_count=_count_subquery(active, "village__township"),
-        ).order_by("code")
-        level = "township"
+    level, rows = selectors.regions_with_counts(user=request.user)
     return render(request, "assignments/region_list.html", {
         "rows": rows, "level": level, "can_create_township": scope.role == Role.COUNTY,
         "township_form": TownshipForm(initial={"code": scope.region.code}) if scope.role == Role.COUNTY else None,
