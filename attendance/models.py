@@ -240,3 +240,49 @@ class WorkLog(models.Model):
     def pack_duties(codes) -> str:
         codes = [c for c in Duty.values if c in set(codes)]
         return f",{','.join(codes)}," if codes else ""
+
+
+class DailyPresenceSummary(models.Model):
+    """One township's presence on one day, for the dashboards.
+
+    The 30-day presence rate of a province straight from PresenceRecord reads ~1 million rows
+    (about half a second on PostgreSQL); summed from this table it reads a few thousand. The
+    nightly scan refreshes yesterday's rows (attendance.summaries.presence_summaries_refresh)
+    and `manage.py refresh_summaries --days N` rebuilds a range. County and city are stored
+    copies of the township's parents so a dashboard groups by them without joins.
+
+    Counts are over assignments in post on the day; on a day off `expected` is 0 and the
+    counts of records are kept for information. `missing` = expected minus cadres with any
+    record (a rejected check-in counts as missing).
+    """
+
+    day = models.DateField(_("day"))
+    township = models.ForeignKey(
+        Region, models.CASCADE, related_name="+", verbose_name=_("township"),
+        limit_choices_to={"level": Region.Level.TOWNSHIP},
+    )
+    county = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("county"))
+    city = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("city"))
+    working_day = models.BooleanField(_("working day"), default=True)
+    expected = models.PositiveIntegerField(_("cadres expected"), default=0)
+    in_village = models.PositiveIntegerField(_("in the village"), default=0)
+    trip = models.PositiveIntegerField(_("official trip"), default=0)
+    leave = models.PositiveIntegerField(_("on leave"), default=0)
+    absent = models.PositiveIntegerField(_("absent"), default=0)
+    missing = models.PositiveIntegerField(_("missing"), default=0)
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("daily presence summary")
+        verbose_name_plural = _("daily presence summaries")
+        ordering = ["-day", "township_id"]
+        indexes = [
+            models.Index(fields=["day", "city"], name="presence_summary_day_city"),
+            models.Index(fields=["day", "county"], name="presence_summary_day_county"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "township"], name="presence_summary_one_per_township_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township_id} {self.day} {self.in_village + self.trip}/{self.expected}"
