@@ -1,0 +1,204 @@
+"""Training pages: who may open what (404 out of scope, 403 not allowed), the forms, the
+report's query bound and its .xlsx export."""
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from tests.factories import AssignmentFactory, CadreFactory, VillageFactory
+from training.models import TrainingCourse, TrainingRecord
+
+pytestmark = pytest.mark.urls("tests.training.urls")
+
+TODAY = dt.date(2026, 11, 20)
+ALL = ["owner", "colleague", "stranger", "province_reviewer", "city_reviewer", "other_city_reviewer",
+       "township_staff", "liaison", "cadre_user"]
+
+
+@pytest.fixture(autouse=True)
+def today(monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+    return TODAY
+
+
+def _as(client, user):
+    client.force_login(user)
+    return client
+
+
+# Expected GET access per role: (URL name, kwargs from the world, roles allowed).
+ACCESS = [
+    ("course_list", None, set(ALL)),
+    ("course_create", None, {"owner", "colleague", "stranger", "province_reviewer", "city_reviewer",
+                             "other_city_reviewer"}),
+    ("course_detail", lambda w: {"pk": w.course.pk},
+     {"owner", "colleague", "province_reviewer", "city_reviewer", "township_staff", "liaison", "cadre_user"}),
+    ("course_detail", lambda w: {"pk": w.far_course.pk}, {"province_reviewer", "other_city_reviewer"}),
+    ("course_edit", lambda w: {"pk": w.course.pk}, {"owner", "colleague"}),
+    ("course_edit", lambda w: {"pk": w.far_course.pk}, set()),
+    ("record_bulk", lambda w: {"pk": w.course.pk}, {"owner", "colleague"}),
+    ("record_bulk", lambda w: {"pk": w.far_course.pk}, set()),
+    ("record_import", lambda w: {"pk": w.course.pk}, {"owner", "colleague"}),
+    ("cadre_training", lambda w: {"pk": w.cadre.pk},
+     {"owner", "colleague", "province_reviewer", "city_reviewer", "township_staff", "liaison", "cadre_user"}),
+    ("cadre_training", lambda w: {"pk": w.far_cadre.pk}, {"province_reviewer", "other_city_reviewer"}),
+    ("requirement_list", None, set(ALL)),
+    ("report", None, {"owner", "colleague", "stranger", "province_reviewer", "city_reviewer",
+                      "other_city_reviewer", "township_staff"}),
+    ("report_export", lambda w: {"region": w.county.pk}, {"owner", "colleague", "province_reviewer", "city_reviewer"}),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,allowed", ACCESS)
+def test_access_by_role(client, tw, name, kwargs, allowed):
+    for role in ALL:
+        client.force_login(getattr(tw, role))
+        args = kwargs(tw) if kwargs else {}
+        if name == "report_export":
+            url = reverse(f"training:{name}") + f"?region={args['region']}"
+        else:
+            url = reverse(f"training:{name}", kwargs=args)
+        status = client.get(url).status_code
+        if role in allowed:
+            assert status == 200, f"{role} should open {name} {args}: {status}"
+        else:
+            assert status in (403, 404), f"{role} should be denied {name} {args}: {status}"
+
+
+def test_anonymous_users_are_sent_to_login(client, tw):
+    response = client.get(reverse("training:course_list"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_out_of_scope_is_404_and_not_allowed_is_403(client, tw):
+    _as(client, tw.stranger)
+    assert client.get(reverse("training:course_detail", kwargs={"pk": tw.course.pk})).status_code == 404
+    _as(client, tw.township_staff)
+    assert client.get(reverse("training:record_bulk", kwargs={"pk": tw.course.pk})).status_code == 403
+    assert client.get(reverse("training:course_create")).status_code == 403
+
+
+def test_county_staff_create_a_course_then_record_attendance(client, tw):
+    c = _as(client, tw.owner)
+    response = c.post(reverse("training:course_create"), {
+        "title": "乡村振兴培训班", "organiser_level": "county", "start_date": "2026-10-12", "end_date": "2026-10-14",
+        "days": "3", "hours": "24", "location": "县委党校", "topics": ["party", "service"]})
+    course = TrainingCourse.objects.get(title="乡村振兴培训班")
+    assert response["Location"] == reverse("training:record_bulk", kwargs={"pk": course.pk})
+    page = c.get(response["Location"]).content.decode()
+    assert "李明" in page and "王强" not in page  # only cadres in scope are offered
+    response = c.post(response["Location"], {"cadres": [tw.member.pk, tw.cadre.pk], "days_attended": "3",
+                                              "hours_attended": "24", "result": "completed"})
+    assert response.status_code == 302
+    assert set(course.records.values_list("cadre__name", flat=True)) == {"李明", "袁杰"}
+
+
+def test_bad_course_shows_the_reason_and_saves_nothing(client, tw):
+    response = _as(client, tw.owner).post(reverse("training:course_create"), {
+        "title": "x", "organiser_level": "county", "start_date": "2026-10-12", "end_date": "2026-10-10", "days": "3"})
+    assert response.status_code == 200
+    assert "The course cannot end before it starts." in response.content.decode()
+    assert not TrainingCourse.objects.filter(title="x").exists()
+
+
+def test_bulk_record_above_course_days_is_refused(client, tw):
+    response = _as(client, tw.owner).post(reverse("training:record_bulk", kwargs={"pk": tw.course.pk}), {
+        "cadres": [tw.member.pk], "days_attended": "5", "result": "completed"})
+    assert "李明: Attended days (5) cannot exceed the course&#x27;s 3 days." in response.content.decode()
+    assert not TrainingRecord.objects.filter(cadre=tw.member).exists()
+
+
+def test_bulk_form_does_not_offer_a_cadre_out_of_scope(client, tw):
+    response = _as(client, tw.owner).post(reverse("training:record_bulk", kwargs={"pk": tw.course.pk}), {
+        "cadres": [tw.neighbour_cadre.pk], "days_attended": "3", "result": "completed"})
+    assert response.status_code == 200 and "cadres" in response.context["form"].errors
+    assert not TrainingRecord.objects.filter(cadre=tw.neighbour_cadre).exists()
+
+
+def test_import_page_lists_bad_rows(client, tw):
+    wb = Workbook()
+    wb.active.append(["身份证号", "姓名", "参训天数"])
+    wb.active.append([tw.member.id_number, "李明", 9])
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    buf.name = "list.xlsx"
+    response = _as(client, tw.owner).post(reverse("training:record_import", kwargs={"pk": tw.course.pk}),
+                                          {"file": buf})
+    page = response.content.decode()
+    assert "Nothing was imported" in page and "cannot exceed the course" in page and "Days attended" in page
+    assert not TrainingRecord.objects.filter(cadre=tw.member).exists()
+
+
+def test_cadre_page_shows_requirement_met_with_the_counting_record(client, tw):
+    page = _as(client, tw.cadre_user).get(reverse("training:cadre_training", kwargs={"pk": tw.cadre.pk}))
+    statuses = page.context["training"]["requirements"]
+    assert [(s.requirement, s.met, s.counting) for s in statuses] == [(tw.requirement, True, [tw.record])]
+    member = _as(client, tw.owner).get(reverse("training:cadre_training", kwargs={"pk": tw.member.pk}))
+    assert [s.met for s in member.context["training"]["requirements"]] == [False]
+    assert "Not met" in member.content.decode()
+
+
+def test_the_template_tag_renders_the_cadre_section(tw):
+    from django.template import Context, Template
+
+    html = Template("{% load training_tags %}{% cadre_training cadre %}").render(Context({"cadre": tw.cadre}))
+    assert 'id="cadre-training"' in html and "苍溪县驻村干部培训班" in html and "Met" in html
+
+
+def test_county_report_shares_unmet_list_and_days_by_level(client, tw):
+    report = _as(client, tw.owner).get(reverse("training:report")).context["report"]
+    (line,) = report["requirements"]
+    assert (line.applicable, line.met) == (2, 1)
+    assert [(u["cadre"], u["months_left"]) for u in line.unmet] == [("李明", 6)]
+    county = next(lv for lv in report["levels"] if lv["records"])
+    assert (county["days"], county["records"], county["cadres"]) == (3, 1, 1)
+
+
+def test_township_report_covers_only_the_township(client, tw):
+    v = VillageFactory(township=tw.other_township, code="510824101299")
+    AssignmentFactory(cadre=CadreFactory(unit=tw.unit, county=tw.county), village=v)
+    c = _as(client, tw.owner)
+    whole = c.get(reverse("training:report")).context["report"]
+    township = c.get(reverse("training:report") + f"?region={tw.township.pk}").context["report"]
+    assert (whole["active"], township["active"]) == (3, 2)
+    # A township outside the user's regions is a 404.
+    assert c.get(reverse("training:report") + f"?region={tw.neighbour_township.pk}").status_code == 404
+
+
+def test_reviewer_picks_a_county(client, tw):
+    c = _as(client, tw.city_reviewer)
+    assert c.get(reverse("training:report")).context["report"] is None
+    assert c.get(reverse("training:report") + f"?region={tw.county.pk}").context["report"]["active"] == 2
+    assert c.get(reverse("training:report") + f"?region={tw.far_county.pk}").status_code == 404
+
+
+def test_report_renders_in_a_constant_number_of_queries(client, tw, django_assert_max_num_queries):
+    c = _as(client, tw.owner)
+    c.get(reverse("training:report"))  # warm the session and scope caches
+
+    def add_cadres(n, start):
+        for i in range(n):
+            v = VillageFactory(township=tw.township, code=f"510824100{start + i}")
+            cadre = CadreFactory(unit=tw.unit, county=tw.county)
+            AssignmentFactory(cadre=cadre, village=v)
+            TrainingRecord.objects.create(cadre=cadre, course=tw.course, days_attended=2 if i % 2 else 3)
+
+    add_cadres(3, 300)
+    with django_assert_max_num_queries(14) as small:
+        c.get(reverse("training:report"))
+    add_cadres(30, 400)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = c.get(reverse("training:report"))
+    assert response.context["report"]["active"] == 35
+
+
+def test_report_export_is_an_xlsx_with_the_unmet_list(client, tw):
+    response = _as(client, tw.owner).get(reverse("training:report_export") + f"?region={tw.county.pk}")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    wb = load_workbook(io.BytesIO(response.content))
+    summary, unmet = wb.worksheets
+    assert [c.value for c in summary[2]] == [tw.requirement.name, 2, 1, 0.5]
+    assert [c.value for c in unmet[2]][1:4] == ["陵江镇", "山水村", "李明"]

@@ -1,0 +1,73 @@
+"""Training forms: input parsing only. The rules live in training.services; views attach
+their ValidationErrors with `apply_service_errors`, so one rule has one message."""
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from assignments import selectors as gate
+from assignments.models import DispatchingUnit, Region
+
+from .models import OrganiserLevel, Topic, TrainingRecord
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Field errors next to their field, the rest at the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for field, msgs in exc.message_dict.items():
+            for message in msgs:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+class CourseForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    organiser_level = forms.ChoiceField(label=_("Organiser level"), choices=OrganiserLevel.choices)
+    township = forms.ModelChoiceField(label=_("Organising township"), queryset=Region.objects.none(), required=False,
+                                      help_text=_("Only for a course a township organises."))
+    unit = forms.ModelChoiceField(label=_("Organising dispatching unit"), queryset=DispatchingUnit.objects.none(),
+                                  required=False, help_text=_("Only for a course a dispatching unit organises."))
+    start_date = forms.DateField(label=_("Start date"), widget=DATE)
+    end_date = forms.DateField(label=_("End date"), widget=DATE)
+    days = forms.DecimalField(label=_("Days"), max_digits=4, decimal_places=1, min_value=0)
+    hours = forms.DecimalField(label=_("Hours"), max_digits=5, decimal_places=1, min_value=0, required=False)
+    location = forms.CharField(label=_("Location"), max_length=120, required=False)
+    topics = forms.MultipleChoiceField(label=_("Topics"), choices=Topic.choices, required=False,
+                                       widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = gate.scope_for_user(user)
+        if scope.role in (gate.Role.CITY, gate.Role.PROVINCE):
+            # Reviewers enter courses at their own level only: nothing else to choose.
+            self.fields["organiser_level"].choices = [c for c in OrganiserLevel.choices if c[0] == scope.role]
+            del self.fields["township"], self.fields["unit"]
+        else:
+            self.fields["township"].queryset = gate.regions_for_user(user).filter(level=Region.Level.TOWNSHIP)
+            self.fields["unit"].queryset = gate.units_for_user(user)
+            self.fields["organiser_level"].initial = OrganiserLevel.COUNTY
+
+
+class RecordBulkForm(forms.Form):
+    """The same days, hours and result for every picked cadre (the usual case: all attended
+    the whole course); exceptions are recorded in a second pass or by import."""
+
+    cadres = forms.ModelMultipleChoiceField(label=_("Cadres who attended"), queryset=None,
+                                            widget=forms.CheckboxSelectMultiple)
+    days_attended = forms.DecimalField(label=_("Days attended"), max_digits=4, decimal_places=1)
+    hours_attended = forms.DecimalField(label=_("Hours attended"), max_digits=5, decimal_places=1, required=False)
+    result = forms.ChoiceField(label=_("Result"), choices=TrainingRecord.Result.choices)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cadres"].queryset = candidates
+        self.fields["cadres"].label_from_instance = lambda c: f"{c.name} · {c.unit.name}"
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Attendance list (.xlsx)"))

@@ -1,0 +1,276 @@
+"""Training pages. Views parse input, call a selector or a service, and render or redirect.
+
+Every object is fetched through a `_get_<x>_for_user` helper that starts from the scoping
+gate: outside the user's jurisdiction is a 404 (we do not confirm it exists); inside it but
+not the user's to act on is a 403.
+"""
+from __future__ import annotations
+
+import functools
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from assignments import selectors as gate
+from assignments.models import Cadre, Region
+
+from . import selectors, services
+from .forms import CourseForm, ImportForm, RecordBulkForm, apply_service_errors
+from .models import OrganiserLevel, TrainingCourse
+
+Role = gate.Role
+PAGE_SIZE = 50
+REPORT_ROLES = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP)
+
+
+def profile_required(view):
+    """Logged in and with a role: an account without one sees nothing (403), so it is noticed."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if gate.scope_for_user(request.user).role is None:
+            raise PermissionDenied(_("Your account has no role yet; ask the administrator."))
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def _get_course_for_user(request: HttpRequest, pk: int) -> TrainingCourse:
+    return get_object_or_404(
+        selectors.courses_for_user(request.user).select_related("region", "unit", "managed_by"), pk=pk
+    )
+
+
+def _get_cadre_for_user(request: HttpRequest, pk: int) -> Cadre:
+    return get_object_or_404(gate.cadres_for_user(request.user).select_related("unit", "county"), pk=pk)
+
+
+def _get_report_region_for_user(request: HttpRequest) -> Region | None:
+    """?region=<county or township id> inside the user's regions; county and township staff
+    default to their own. None: a reviewer who has not picked a county yet."""
+    scope = gate.scope_for_user(request.user)
+    raw = request.GET.get("region", "")
+    if raw.isdigit():
+        return get_object_or_404(
+            gate.regions_for_user(request.user).filter(level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP]),
+            pk=int(raw),
+        )
+    if scope.role in (Role.COUNTY, Role.TOWNSHIP):
+        return scope.region
+    return None
+
+
+def _course_form_initial(course: TrainingCourse) -> dict:
+    return {
+        "title": course.title, "organiser_level": course.organiser_level, "start_date": course.start_date,
+        "end_date": course.end_date, "days": course.days, "hours": course.hours, "location": course.location,
+        "topics": course.topic_list, "unit": course.unit_id,
+        "township": course.region_id if course.organiser_level == OrganiserLevel.TOWNSHIP else None,
+    }
+
+
+# --- courses ------------------------------------------------------------------------------------
+
+
+@profile_required
+def course_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.courses_for_user(request.user).select_related("region", "unit").order_by("-start_date", "id")
+    level = request.GET.get("level", "")
+    if level in OrganiserLevel.values:
+        qs = qs.filter(organiser_level=level)
+    return render(request, "training/course_list.html", {
+        "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")), "levels": OrganiserLevel.choices,
+        "level": level, "can_create": selectors.can_create_course(request.user),
+    })
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def course_create(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_create_course(request.user):
+        raise PermissionDenied(_("Only county staff and city or province reviewers enter training courses."))
+    form = CourseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = services.course_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Course saved. Now record who attended."))
+            return redirect("training:record_bulk", pk=course.pk)
+    return render(request, "training/course_form.html", {"form": form, "title": _("New training course")})
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    course = _get_course_for_user(request, pk)
+    if not selectors.can_edit_course(request.user, course):
+        raise PermissionDenied(_("Only staff of the region that entered the course change it."))
+    form = CourseForm(request.POST or None, user=request.user, initial=_course_form_initial(course))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.course_update(user=request.user, course=course, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Course saved."))
+            return redirect("training:course_detail", pk=course.pk)
+    return render(request, "training/course_form.html", {"form": form, "title": _("Edit training course"),
+                                                         "course": course})
+
+
+@profile_required
+def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    course = _get_course_for_user(request, pk)
+    return render(request, "training/course_detail.html", {
+        "course": course, "records": selectors.records_by_course(course, request.user),
+        "can_record": selectors.can_record_for_course(request.user, course),
+        "can_edit": selectors.can_edit_course(request.user, course),
+    })
+
+
+# --- attendance records -------------------------------------------------------------------------
+
+
+def _get_recordable_course_for_user(request: HttpRequest, pk: int) -> TrainingCourse:
+    course = _get_course_for_user(request, pk)
+    if not selectors.can_record_for_course(request.user, course):
+        raise PermissionDenied(_("You cannot record attendance for this course."))
+    return course
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def record_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+    course = _get_recordable_course_for_user(request, pk)
+    candidates = selectors.record_candidates(user=request.user, course=course)
+    form = RecordBulkForm(request.POST or None, candidates=candidates,
+                          initial={"days_attended": course.days, "hours_attended": course.hours, "result": "completed"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        entries = [
+            services.RecordEntry(cadre=c, days_attended=data["days_attended"], hours_attended=data["hours_attended"],
+                                 result=data["result"])
+            for c in data["cadres"]
+        ]
+        try:
+            created = services.training_records_create(user=request.user, course=course, entries=entries)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(n)d attendance records saved.") % {"n": len(created)})
+            return redirect("training:course_detail", pk=course.pk)
+    return render(request, "training/record_bulk.html", {"course": course, "form": form})
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def record_import(request: HttpRequest, pk: int) -> HttpResponse:
+    course = _get_recordable_course_for_user(request, pk)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = services.training_records_import(user=request.user, course=course,
+                                                  data=form.cleaned_data["file"].read())
+        if result.ok:
+            messages.success(request, _("%(n)d attendance records imported.") % {"n": result.created})
+            return redirect("training:course_detail", pk=course.pk)
+    return render(request, "training/record_import.html", {
+        "course": course, "form": form, "result": result, "columns": services.IMPORT_COLUMNS,
+    })
+
+
+# --- a cadre's training ---------------------------------------------------------------------------
+
+
+@profile_required
+def cadre_training(request: HttpRequest, pk: int) -> HttpResponse:
+    cadre = _get_cadre_for_user(request, pk)
+    return render(request, "training/cadre_training.html", {
+        "cadre": cadre, "training": selectors.training_status_for_cadre(cadre=cadre),
+    })
+
+
+@profile_required
+def requirement_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "training/requirement_list.html", {
+        "requirements": selectors.requirements_for_user(request.user).order_by("-active", "id"),
+    })
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+
+def _report(request: HttpRequest) -> tuple[Region | None, dict | None]:
+    scope = gate.scope_for_user(request.user)
+    if scope.role not in REPORT_ROLES:
+        raise PermissionDenied(_("This page is not part of your role."))
+    region = _get_report_region_for_user(request)
+    if region is None:
+        return None, None
+    field = "village__county" if region.level == Region.Level.COUNTY else "village__township"
+    assignments = gate.assignments_for_user(request.user).filter(**{field: region})
+    return region, selectors.training_report(assignments=assignments, today=timezone.localdate())
+
+
+@profile_required
+def report(request: HttpRequest) -> HttpResponse:
+    region, data = _report(request)
+    counties = townships = None
+    scope = gate.scope_for_user(request.user)
+    if scope.is_reviewer:
+        counties = gate.regions_for_user(request.user).filter(level=Region.Level.COUNTY).order_by("code")
+    if region is not None and region.level == Region.Level.COUNTY:
+        townships = gate.regions_for_user(request.user).filter(parent=region).order_by("code")
+    return render(request, "training/report.html", {
+        "region": region, "report": data, "counties": counties, "townships": townships,
+    })
+
+
+@profile_required
+def report_export(request: HttpRequest) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    region, data = _report(request)
+    if region is None:
+        return redirect("training:report")
+    wb = Workbook()
+    bold = Font(bold=True)
+    ws = wb.active
+    ws.title = _("Summary")[:31]
+    ws.append([_("Requirement"), _("Active cadres it applies to"), _("Meeting it"), _("Share")])
+    for line in data["requirements"]:
+        ws.append([line.requirement.name, line.applicable, line.met, round(line.share, 4)])
+        ws.cell(ws.max_row, 4).number_format = "0.0%"
+    ws.append([])
+    ws.append([_("Organiser level"), _("Training days"), _("Records"), _("Cadres")])
+    ws.cell(ws.max_row, 1).font = bold
+    for lv in data["levels"]:
+        ws.append([str(lv["level"]), float(lv["days"]), lv["records"], lv["cadres"]])
+    ws2 = wb.create_sheet(_("Not meeting")[:31])
+    ws2.append([_("Requirement"), _("Township"), _("Village"), _("Cadre"), _("Courses that count"), _("Hours"),
+                _("Period ends"), _("Months left")])
+    for line in data["requirements"]:
+        for u in line.unmet:
+            ws2.append([line.requirement.name, u["township"], u["village"], u["cadre"], u["courses"],
+                        float(u["hours"]), u["period_end"], u["months_left"]])
+    for sheet in (ws, ws2):
+        for cell in sheet[1]:
+            cell.font = bold
+    buf = BytesIO()
+    wb.save(buf)
+    filename = f"training-{region.code}-{data['today']:%Y%m%d}.xlsx"
+    response = HttpResponse(buf.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
