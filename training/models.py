@@ -119,7 +119,7 @@ class TrainingRecord(models.Model):
         PARTIAL = "partial", _("Partly attended")
         ABSENT = "absent", _("Absent")
 
-    cadre = models.ForeignKey(Cadre, models.PROTECT, related_name="training_records", verbose_name=_("cadre"))
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="training_records", verbose_name=_("cadre"))
     course = models.ForeignKey(TrainingCourse, models.CASCADE, related_name="records", verbose_name=_("course"))
     days_attended = models.DecimalField(_("days attended"), max_digits=4, decimal_places=1)
     hours_attended = models.DecimalField(_("hours attended"), max_digits=5, decimal_places=1, default=0)

@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('result', models.CharField(choices=[('completed', 'Completed'), ('partial', 'Partly attended'), ('absent', 'Absent')], default='completed', max_length=10, verbose_name='result')),
                 ('certificate_no', models.CharField(blank=True, max_length=40, verbose_name='certificate number')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('cadre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='training_records', to='assignments.cadre', verbose_name='cadre')),
+                ('cadre', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='training_records', to='assignments.cadre', verbose_name='cadre')),
                 ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='records', to='training.trainingcourse', verbose_name='course')),
                 ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
             ],

@@ -562,6 +562,11 @@ class Command(BaseCommand):
             return 0  # users are reset, not counted as new data
 
         seeder.phase("logins", make_logins)
+        if apps.is_installed("training"):
+            from ._demo_training import seed_training
+
+            seeder.phase("training", lambda: sum(seed_training(
+                seed=opts["seed"], today=seeder.today, county_ids=seeder.target_ids).values()))
         if opts["days"] > 0:
             if apps.is_installed("attendance"):
                 from ._demo_attendance import seed_attendance
