@@ -1,0 +1,151 @@
+"""Supervision forms: input parsing only. Rules live in services; views attach a service's
+ValidationError with `apply_service_errors`, so each rule has one message."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assignments import selectors as gate
+from assignments.models import AnnualAssessment, Assignment, BenefitKind, Commendation, Inspection
+
+from . import selectors
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Field errors next to their field, the rest at the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for field, msgs in exc.message_dict.items():
+            for message in msgs:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def _parse_date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value or ""))
+    except ValueError:
+        return None
+
+
+class InspectionForm(forms.Form):
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None)
+    date = forms.DateField(label=_("Date of the inspection"), widget=DATE)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Inspection.Kind.choices)
+    inspectors = forms.CharField(label=_("Inspectors"), max_length=200,
+                                 help_text=_("Names of the inspection team, separated by commas."))
+    absent = forms.TypedMultipleChoiceField(
+        label=_("Team members found absent"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Unticked members are recorded as present. Absences covered by approved leave or an "
+                    "official trip are excused automatically."),
+    )
+    issues = forms.CharField(label=_("Issues found"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    rectification_deadline = forms.DateField(label=_("Rectification deadline"), required=False, widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = gate.villages_for_user(user).select_related("township").order_by("township__code", "code")
+        self.fields["village"].queryset = villages
+        source = self.data if self.is_bound else self.initial
+        village_id, day = source.get("village"), _parse_date(source.get("date"))
+        self.team: list[Assignment] = []
+        if str(village_id or "").isdigit() and day is not None:
+            village = villages.filter(pk=int(village_id)).first()
+            if village is not None:
+                self.team = selectors.team_on(village=village, day=day)
+        self.fields["absent"].choices = [
+            (a.cadre_id, f"{a.cadre.name} ({a.get_role_display()})") for a in self.team
+        ]
+
+
+class RectifyForm(forms.Form):
+    rectified_on = forms.DateField(label=_("Rectified on"), widget=DATE)
+    note = forms.CharField(label=_("How the issues were rectified"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SampleForm(forms.Form):
+    size = forms.IntegerField(label=_("Number of villages"), min_value=1, initial=10)
+    seed = forms.IntegerField(label=_("Seed"), required=False, min_value=0,
+                              help_text=_("Leave empty for a new random draw; enter a recorded seed to repeat one."))
+
+
+class AssessmentForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"))
+    grade = forms.ChoiceField(label=_("Grade"), choices=AnnualAssessment.Grade.choices)
+    comments = forms.CharField(label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RecallForm(forms.Form):
+    end_date = forms.DateField(label=_("Recalled on"), widget=DATE)
+    reason = forms.CharField(label=_("Reason for the recall"), widget=forms.Textarea(attrs={"rows": 3}))
+    due_date = forms.DateField(label=_("Replacement due by"), required=False, widget=DATE,
+                               help_text=_("Empty: the default period after the recall."))
+
+
+class ReplacementForm(forms.Form):
+    cadre = forms.ModelChoiceField(label=_("Replacement cadre"), queryset=None)
+    start_date = forms.DateField(label=_("Start date"), widget=DATE)
+    role = forms.ChoiceField(label=_("Role"), choices=Assignment.Role.choices)
+
+    def __init__(self, *args, user, obligation, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Cadres of the obliged unit that the county manages and who serve nowhere now.
+        self.fields["cadre"].queryset = (
+            gate.cadres_for_user(user).filter(unit_id=obligation.unit_id)
+            .exclude(assignments__end_date__isnull=True).order_by("name")
+        )
+
+
+class PaymentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=BenefitKind.choices)
+    cadre = forms.ModelChoiceField(label=_("Cadre"), queryset=None, required=False)
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False,
+                                     help_text=_("For work funds only."))
+    unit = forms.ModelChoiceField(label=_("Dispatching unit that paid"), queryset=None, required=False,
+                                  help_text=_("County staff recording work funds: the paying unit."))
+    year = forms.IntegerField(label=_("For the year"))
+    amount = forms.DecimalField(label=_("Amount (yuan)"), max_digits=12, decimal_places=2)
+    paid_on = forms.DateField(label=_("Paid on"), widget=DATE)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cadre"].queryset = gate.cadres_for_user(user).select_related("unit").order_by("name")
+        self.fields["village"].queryset = gate.villages_for_user(user).order_by("code")
+        scope = gate.scope_for_user(user)
+        if scope.role == gate.Role.COUNTY:
+            self.fields["unit"].queryset = gate.units_for_user(user).order_by("name")
+        else:
+            del self.fields["unit"]
+        self.initial.setdefault("year", timezone.localdate().year)
+
+
+class CommendationForm(forms.Form):
+    cadre = forms.ModelChoiceField(label=_("Cadre"), queryset=None)
+    level = forms.ChoiceField(label=_("Level"), choices=Commendation.Level.choices)
+    title = forms.CharField(label=_("Title of the honour"), max_length=120)
+    date = forms.DateField(label=_("Date"), widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        county = gate.managed_county(user)
+        self.fields["cadre"].queryset = gate.cadres_for_user(user).filter(county=county).order_by("name")
+
+
+class CaseForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None)
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    text = forms.CharField(label=_("The good practice"), widget=forms.Textarea(attrs={"rows": 8}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        county = gate.managed_county(user)
+        self.fields["village"].queryset = gate.villages_for_user(user).filter(county=county).order_by("code")

@@ -1,0 +1,500 @@
+"""Supervision pages: inspections and samples, annual assessment, recall and replacement, the
+benefits ledger, and exemplars. Views parse input, call a selector or a service, and render or
+redirect.
+
+Every object is fetched through a `_get_<x>_for_user` helper that starts from the scoping gate:
+outside the user's jurisdiction is a 404 (we do not confirm it exists); inside it but not the
+user's to act on is a 403 (the services raise PermissionDenied, Django answers 403).
+"""
+from __future__ import annotations
+
+import functools
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assignments import selectors as gate
+from assignments.models import (
+    AnnualAssessment,
+    Assignment,
+    Cadre,
+    GoodPracticeCase,
+    Inspection,
+    InspectionSample,
+    ReplacementObligation,
+)
+
+from . import selectors, services
+from .forms import (
+    AssessmentForm,
+    CaseForm,
+    CommendationForm,
+    InspectionForm,
+    PaymentForm,
+    RecallForm,
+    RectifyForm,
+    ReplacementForm,
+    SampleForm,
+    apply_service_errors,
+)
+
+Role = gate.Role
+PAGE_SIZE = 50
+
+
+# --- access helpers -----------------------------------------------------------------------------
+
+
+def profile_required(view):
+    """Logged in and with a role: an account without one sees nothing (403), so it is noticed."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if gate.scope_for_user(request.user).role is None:
+            raise PermissionDenied(_("Your account has no role yet; ask the administrator."))
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("This page is not part of your role."))
+
+
+def _require_county_staff(request: HttpRequest) -> None:
+    _require(gate.managed_county(request.user) is not None)
+
+
+def _get_inspection_for_user(request: HttpRequest, pk: int) -> Inspection:
+    return get_object_or_404(
+        selectors.inspections_for_user(request.user).select_related("village__township", "created_by"), pk=pk)
+
+
+def _get_sample_for_user(request: HttpRequest, pk: int) -> InspectionSample:
+    return get_object_or_404(selectors.samples_for_user(request.user).select_related("region", "created_by"), pk=pk)
+
+
+def _get_cadre_for_user(request: HttpRequest, pk) -> Cadre:
+    if not str(pk).isdigit():
+        raise PermissionDenied(_("Choose a cadre."))
+    return get_object_or_404(gate.cadres_for_user(request.user).select_related("unit"), pk=int(pk))
+
+
+def _get_assessment_for_user(request: HttpRequest, pk: int) -> AnnualAssessment:
+    return get_object_or_404(selectors.assessments_for_user(request.user).select_related("cadre"), pk=pk)
+
+
+def _get_assignment_for_user(request: HttpRequest, pk: int) -> Assignment:
+    return get_object_or_404(gate.assignments_for_user(request.user).select_related("cadre__unit", "village"), pk=pk)
+
+
+def _get_obligation_for_user(request: HttpRequest, pk: int) -> ReplacementObligation:
+    return get_object_or_404(
+        selectors.obligations_for_user(request.user).select_related("unit", "village", "recalled_assignment__cadre"),
+        pk=pk)
+
+
+def _get_case_for_user(request: HttpRequest, pk: int) -> GoodPracticeCase:
+    return get_object_or_404(selectors.cases_for_user(request.user).select_related("village", "created_by"), pk=pk)
+
+
+def _page(request: HttpRequest, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _year(request: HttpRequest) -> int:
+    value = request.GET.get("year", "")
+    this_year = timezone.localdate().year
+    return int(value) if value.isdigit() and services.FIRST_YEAR <= int(value) <= this_year + 1 else this_year
+
+
+def _form_page(request, form, *, title: str, cancel_url: str, **extra) -> HttpResponse:
+    return render(request, "supervision/form.html", {"form": form, "title": title, "cancel_url": cancel_url, **extra})
+
+
+# --- inspections --------------------------------------------------------------------------------
+
+
+@profile_required
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.inspections_for_user(request.user).select_related("village__township")
+    kind = request.GET.get("kind", "")
+    if kind in Inspection.Kind.values:
+        qs = qs.filter(kind=kind)
+    return render(request, "supervision/inspection_list.html", {
+        "page": _page(request, qs), "kind": kind, "kinds": Inspection.Kind.choices,
+        "can_record": selectors.can_record_inspection(request.user),
+        "can_sample": selectors.can_draw_sample(request.user),
+    })
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def inspection_create(request: HttpRequest) -> HttpResponse:
+    _require(selectors.can_record_inspection(request.user))
+    if request.method == "POST":
+        form = InspectionForm(request.POST, user=request.user)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                inspection = services.inspection_create(
+                    user=request.user, village=d["village"], kind=d["kind"], date=d["date"],
+                    inspectors=d["inspectors"], issues=d["issues"],
+                    rectification_deadline=d["rectification_deadline"], absent_cadre_ids=d["absent"],
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("Inspection recorded."))
+                return redirect("supervision:inspection_detail", pk=inspection.pk)
+    else:
+        initial = {"date": request.GET.get("date") or timezone.localdate().isoformat(),
+                   "village": request.GET.get("village", ""), "kind": Inspection.Kind.UNANNOUNCED}
+        form = InspectionForm(initial=initial, user=request.user)
+    return render(request, "supervision/inspection_form.html", {"form": form})
+
+
+@profile_required
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = _get_inspection_for_user(request, pk)
+    can_rectify = (gate.can_manage_county(request.user, inspection.county_id)
+                   or inspection.created_by_id == request.user.pk)
+    return render(request, "supervision/inspection_detail.html", {
+        "inspection": inspection,
+        "members": inspection.members.select_related("cadre", "assignment", "finding"),
+        "can_rectify": can_rectify and inspection.rectification_status in ("open", "overdue"),
+        "rectify_form": RectifyForm(initial={"rectified_on": timezone.localdate()}),
+    })
+
+
+@profile_required
+@require_POST
+def inspection_rectify(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = _get_inspection_for_user(request, pk)
+    form = RectifyForm(request.POST)
+    if not form.is_valid():
+        # Permission first: a reader without the right gets 403 whatever they posted.
+        if not (gate.can_manage_county(request.user, inspection.county_id)
+                or inspection.created_by_id == request.user.pk):
+            raise PermissionDenied
+        messages.error(request, _("Give the date and how the issues were rectified."))
+        return redirect("supervision:inspection_detail", pk=pk)
+    try:
+        services.inspection_rectify(user=request.user, inspection=inspection,
+                                    rectified_on=form.cleaned_data["rectified_on"], note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Rectification closed."))
+    return redirect("supervision:inspection_detail", pk=pk)
+
+
+# --- inspection samples -------------------------------------------------------------------------
+
+
+@profile_required
+def sample_list(request: HttpRequest) -> HttpResponse:
+    _require(gate.scope_for_user(request.user).role in selectors.REGION_ROLES)
+    qs = selectors.samples_for_user(request.user).select_related("region", "created_by")
+    return render(request, "supervision/sample_list.html", {
+        "page": _page(request, qs), "form": SampleForm(), "can_sample": selectors.can_draw_sample(request.user),
+    })
+
+
+@profile_required
+@require_POST
+def sample_create(request: HttpRequest) -> HttpResponse:
+    _require(selectors.can_draw_sample(request.user))
+    form = SampleForm(request.POST)
+    if form.is_valid():
+        try:
+            sample = services.inspection_sample_create(
+                user=request.user, size=form.cleaned_data["size"], seed=form.cleaned_data["seed"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return redirect("supervision:sample_detail", pk=sample.pk)
+    qs = selectors.samples_for_user(request.user).select_related("region", "created_by")
+    return render(request, "supervision/sample_list.html", {"page": _page(request, qs), "form": form,
+                                                            "can_sample": True}, status=400)
+
+
+@profile_required
+def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    sample = _get_sample_for_user(request, pk)
+    return render(request, "supervision/sample_detail.html", {
+        "sample": sample, "villages": selectors.sample_villages(sample=sample),
+        "can_record": selectors.can_record_inspection(request.user),
+    })
+
+
+# --- annual assessment --------------------------------------------------------------------------
+
+
+@profile_required
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    qs = selectors.assessments_for_user(request.user).filter(year=year).select_related("cadre__unit", "assessed_by")
+    return render(request, "supervision/assessment_list.html", {
+        "page": _page(request, qs), "year": year, "can_assess": gate.managed_county(request.user) is not None,
+    })
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def assessment_create(request: HttpRequest) -> HttpResponse:
+    _require_county_staff(request)
+    cadre_id = request.POST.get("cadre") or request.GET.get("cadre")
+    if not cadre_id:
+        # First step: pick a cadre of the county.
+        cadres = gate.cadres_for_user(request.user).filter(county=gate.managed_county(request.user)).order_by("name")
+        return render(request, "supervision/assessment_pick.html", {"cadres": cadres, "year": _year(request)})
+    cadre = _get_cadre_for_user(request, cadre_id)
+    if request.method == "POST":
+        form = AssessmentForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.assessment_save(user=request.user, cadre=cadre, year=d["year"], grade=d["grade"],
+                                         comments=d["comments"])
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("Assessment saved."))
+                return redirect(f"{reverse('supervision:assessment_list')}?year={d['year']}")
+        posted = request.POST.get("year", "")
+        year = int(posted) if posted.isdigit() and services.FIRST_YEAR <= int(posted) <= 9999 else _year(request)
+    else:
+        # Assessments are usually made early in the next year: default to last year.
+        year = _year(request) if "year" in request.GET else timezone.localdate().year - 1
+        form = AssessmentForm(initial={"year": year, "grade": AnnualAssessment.Grade.COMPETENT})
+    return render(request, "supervision/assessment_form.html", {
+        "form": form, "cadre": cadre, "evidence": selectors.assessment_evidence(cadre=cadre, year=year),
+        "year": year, "title": _("Annual assessment of %(c)s") % {"c": cadre.name},
+    })
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _get_assessment_for_user(request, pk)
+    if not gate.can_manage_county(request.user, assessment.cadre.county_id):
+        raise PermissionDenied(_("Only staff of the cadre's county assess the cadre."))
+    form = AssessmentForm(request.POST or None, initial={
+        "year": assessment.year, "grade": assessment.grade, "comments": assessment.comments})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.assessment_save(user=request.user, cadre=assessment.cadre, year=d["year"], grade=d["grade"],
+                                     comments=d["comments"], instance=assessment)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Assessment saved."))
+            return redirect(f"{reverse('supervision:assessment_list')}?year={d['year']}")
+    return render(request, "supervision/assessment_form.html", {
+        "form": form, "cadre": assessment.cadre, "year": assessment.year,
+        "evidence": selectors.assessment_evidence(cadre=assessment.cadre, year=assessment.year),
+        "title": _("Annual assessment of %(c)s") % {"c": assessment.cadre.name},
+    })
+
+
+# --- recall and replacement ---------------------------------------------------------------------
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def recall(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_user(request, pk)
+    if not gate.can_manage_county(request.user, assignment.village.county_id):
+        raise PermissionDenied(_("Only staff of the village's county recall a cadre."))
+    form = RecallForm(request.POST or None, initial={"end_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            obligation = services.cadre_recall(user=request.user, assignment=assignment, reason=d["reason"],
+                                               end_date=d["end_date"], due_date=d["due_date"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(c)s recalled. %(u)s must send a replacement by %(d)s.") % {
+                "c": assignment.cadre.name, "u": obligation.unit.name, "d": obligation.due_date.isoformat()})
+            return redirect("supervision:obligation_list")
+    return _form_page(request, form, title=_("Recall %(c)s from %(v)s") % {
+        "c": assignment.cadre.name, "v": assignment.village.name},
+        cancel_url=reverse("cadre_detail", args=[assignment.cadre_id]), danger=True)
+
+
+@profile_required
+def obligation_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.obligations_with_match(
+        selectors.obligations_for_user(request.user).select_related(
+            "unit", "village__township", "recalled_assignment__cadre", "fulfilled_by__cadre"))
+    status = request.GET.get("status", "open")
+    if status in ReplacementObligation.Status.values:
+        qs = qs.filter(status=status)
+    return render(request, "supervision/obligation_list.html", {
+        "page": _page(request, qs), "status": status, "statuses": ReplacementObligation.Status.choices,
+        "today": timezone.localdate(), "county": gate.managed_county(request.user),
+    })
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def obligation_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
+    obligation = _get_obligation_for_user(request, pk)
+    if not gate.can_manage_county(request.user, obligation.county_id):
+        raise PermissionDenied(_("Only staff of the village's county assign a replacement."))
+    form = ReplacementForm(request.POST or None, user=request.user, obligation=obligation,
+                           initial={"start_date": timezone.localdate(), "role": obligation.role})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.assignment_create_replacement(user=request.user, obligation=obligation, cadre=d["cadre"],
+                                                   start_date=d["start_date"], role=d["role"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Replacement assigned to %(v)s.") % {"v": obligation.village.name})
+            return redirect("supervision:obligation_list")
+    return _form_page(request, form, title=_("Replacement for %(v)s from %(u)s") % {
+        "v": obligation.village.name, "u": obligation.unit.name},
+        cancel_url=reverse("supervision:obligation_list"))
+
+
+# --- benefits ledger ----------------------------------------------------------------------------
+
+
+@profile_required
+def benefit_arrears(request: HttpRequest) -> HttpResponse:
+    _require(selectors.can_see_benefits(request.user))
+    year = _year(request)
+    payments = selectors.payments_for_user(request.user).filter(year=year).select_related("unit", "cadre", "village")
+    return render(request, "supervision/benefits.html", {
+        "data": selectors.benefit_arrears(user=request.user, year=year), "year": year,
+        "payments": payments[:100], "can_record": selectors.can_record_payment(request.user),
+    })
+
+
+@profile_required
+def benefit_export(request: HttpRequest) -> HttpResponse:
+    """Arrears by unit and by cadre as .xlsx, from the same scoped selector as the page."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    _require(selectors.can_see_benefits(request.user))
+    year = _year(request)
+    data = selectors.benefit_arrears(user=request.user, year=year)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("By unit")
+    ws.append([_("Benefits arrears %(y)d by dispatching unit") % {"y": year}])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([_("Dispatching unit"), _("Due"), _("Paid"), _("Arrears"), _("Cadres in arrears")])
+    for u in data["units"]:
+        ws.append([u["unit"], u["due"], u["paid"], u["arrears"], u["cadres_in_arrears"]])
+    ws2 = wb.create_sheet(_("By cadre"))
+    ws2.append([_("Cadre"), _("Dispatching unit"), _("Village"), _("Days in the village"), _("Due"), _("Paid"),
+                _("Arrears")])
+    for c in data["cadres"]:
+        ws2.append([c["name"], c["unit"], c["village"], c["days"], c["due"], c["paid"], c["arrears"]])
+    for sheet in (ws, ws2):
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, type(data["total_due"])):
+                    cell.number_format = "#,##0.00"
+    buffer = BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="benefits-{year}.xlsx"'
+    return response
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def payment_create(request: HttpRequest) -> HttpResponse:
+    _require(selectors.can_record_payment(request.user))
+    form = PaymentForm(request.POST or None, user=request.user, initial={"paid_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            payment = services.benefit_payment_create(
+                user=request.user, kind=d["kind"], year=d["year"], amount=d["amount"], paid_on=d["paid_on"],
+                note=d["note"], cadre=d["cadre"], village=d["village"], unit=d.get("unit"))
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Payment recorded."))
+            return redirect(f"{reverse('supervision:benefit_arrears')}?year={payment.year}")
+    return _form_page(request, form, title=_("Record a payment"), cancel_url=reverse("supervision:benefit_arrears"))
+
+
+# --- exemplars ----------------------------------------------------------------------------------
+
+
+@profile_required
+def commendation_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.commendations_for_user(request.user).select_related("cadre__unit")
+    return render(request, "supervision/commendation_list.html", {
+        "page": _page(request, qs), "can_create": gate.managed_county(request.user) is not None})
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def commendation_create(request: HttpRequest) -> HttpResponse:
+    _require_county_staff(request)
+    form = CommendationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.commendation_create(user=request.user, cadre=d["cadre"], level=d["level"], title=d["title"],
+                                         date=d["date"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Commendation recorded."))
+            return redirect("supervision:commendation_list")
+    return _form_page(request, form, title=_("Record a commendation"),
+                      cancel_url=reverse("supervision:commendation_list"))
+
+
+@profile_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.cases_for_user(request.user).select_related("village__township")
+    return render(request, "supervision/case_list.html", {
+        "page": _page(request, qs), "can_create": gate.managed_county(request.user) is not None})
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def case_create(request: HttpRequest) -> HttpResponse:
+    _require_county_staff(request)
+    form = CaseForm(request.POST or None, user=request.user, initial={"date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case = services.case_create(user=request.user, village=d["village"], title=d["title"], text=d["text"],
+                                        date=d["date"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Good-practice case recorded."))
+            return redirect("supervision:case_detail", pk=case.pk)
+    return _form_page(request, form, title=_("Record a good-practice case"),
+                      cancel_url=reverse("supervision:case_list"))
+
+
+@profile_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "supervision/case_detail.html", {"case": _get_case_for_user(request, pk)})
