@@ -73,6 +73,11 @@ def presence_summaries_refresh(*, days: Iterable[dt.date], now=None) -> int:
             DailyPresenceSummary.objects.filter(day=day).delete()
             cursor.execute(f"INSERT INTO {table} ({columns}) {select_sql}", params)
             written += max(cursor.rowcount, 0)
+    if connection.vendor == "postgresql" and len(days) > 1:
+        # A bulk rebuild changes the table's size a lot: fresh statistics keep the dashboards'
+        # plans right (autovacuum would get there, later).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
     return written
 
 

@@ -1,0 +1,62 @@
+/* Dashboard charts: the presence trend (30/90 days) and the map of sub-regions, with the
+   Apache ECharts copy in static/vendor (no CDN). Data comes from the page's json_script. */
+(function () {
+  "use strict";
+  var dataEl = document.getElementById("dashboard-data");
+  if (!dataEl || typeof echarts === "undefined") { return; }
+  var data = JSON.parse(dataEl.textContent);
+
+  var trendEl = document.getElementById("trend-chart");
+  if (trendEl) {
+    var chart = echarts.init(trendEl);
+    var draw = function (days) {
+      // Working days only; keep those within `days` calendar days of the last one.
+      var last = data.trend.length ? Date.parse(data.trend[data.trend.length - 1].day) : 0;
+      var points = data.trend.filter(function (p) { return last - Date.parse(p.day) < days * 86400000; });
+      if (!points.length) {
+        trendEl.innerHTML = '<p class="text-muted">' + trendEl.dataset.empty + "</p>";
+        return;
+      }
+      chart.setOption({
+        grid: { left: 40, right: 16, top: 16, bottom: 28 },
+        tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+        xAxis: { type: "category", data: points.map(function (p) { return p.day.slice(5); }) },
+        yAxis: { type: "value", min: function (v) { return Math.max(0, Math.floor(v.min - 5)); }, max: 100 },
+        series: [{ name: trendEl.dataset.label, type: "line", smooth: true, showSymbol: false,
+                   areaStyle: { opacity: 0.15 }, data: points.map(function (p) { return p.rate; }) }],
+      }, true);
+    };
+    draw(30);
+    document.querySelectorAll("[data-trend-days]").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        document.querySelectorAll("[data-trend-days]").forEach(function (b) { b.classList.remove("active"); });
+        btn.classList.add("active");
+        draw(parseInt(btn.dataset.trendDays, 10));
+      });
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  var mapEl = document.getElementById("region-map");
+  if (mapEl) {
+    fetch(mapEl.dataset.url, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (geo) {
+        if (!geo.features || !geo.features.length) { return; }
+        echarts.registerMap("zhucun-sub", geo);
+        var values = data.map.values;
+        var nums = Object.keys(values).map(function (k) { return values[k]; }).filter(function (v) { return v != null; });
+        var m = echarts.init(mapEl);
+        m.setOption({
+          tooltip: { trigger: "item", formatter: function (p) { return p.name + ": " + (p.value == null || isNaN(p.value) ? "—" : p.value); } },
+          visualMap: { min: nums.length ? Math.min.apply(null, nums) : 0, max: nums.length ? Math.max.apply(null, nums) : 1,
+                       left: 8, bottom: 8, calculable: true, text: [data.map.label, ""],
+                       inRange: { color: ["#fde0dd", "#c51b8a"] } },
+          series: [{ type: "map", map: "zhucun-sub", roam: true, name: data.map.label,
+                     label: { show: true, fontSize: 10 },
+                     data: Object.keys(values).map(function (k) { return { name: k, value: values[k] }; }) }],
+        });
+        window.addEventListener("resize", function () { m.resize(); });
+      });
+  }
+})();

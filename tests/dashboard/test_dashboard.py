@@ -1,0 +1,178 @@
+"""Dashboard figures on the world fixture (hand-computed), scope, query count, summaries, exports."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from assignments.dashboard.selectors import dashboard_for_region
+from assignments.models import Assignment, Finding
+from attendance.models import DailyPresenceSummary, PresenceRecord, WorkingDay
+from attendance.services import working_days_ensure
+from attendance.summaries import presence_summaries_refresh
+from tests.factories import AssignmentFactory, CadreFactory, VillageFactory
+
+URL = "/dashboard/"
+
+
+def _last_working_day(today: dt.date) -> dt.date:
+    working_days_ensure(start=today - dt.timedelta(days=40), end=today)
+    return WorkingDay.objects.filter(date__lt=today, is_working_day=True).order_by("-date").first().date
+
+
+def _row(board, region):
+    return next(r for r in board.rows if r.id == region.id)
+
+
+def test_province_figures_by_city_match_the_world(world):
+    board = dashboard_for_region(region=world.province, today=timezone.localdate())
+    guangyuan, chengdu = _row(board, world.city), _row(board, world.other_city)
+    # 广元市: 山水村 (first secretary + member), 白桥村 and 红星村 (empty), 柳沟村 (first secretary alone).
+    assert (guangyuan.villages, guangyuan.villages_with_team, guangyuan.active_cadres) == (4, 2, 3)
+    assert guangyuan.no_first_secretary == 2  # 白桥村, 红星村
+    assert guangyuan.understaffed == 3  # teams under 2: 白桥村, 红星村, 柳沟村
+    # 成都市: 三星村 with one team member and no first secretary.
+    assert (chengdu.villages, chengdu.active_cadres, chengdu.no_first_secretary, chengdu.understaffed) == (1, 1, 1, 1)
+    assert board.total.active_cadres == 4 and board.child_level == "city"
+
+
+def test_presence_rate_comes_from_the_summaries(world):
+    today = timezone.localdate()
+    day = _last_working_day(today)
+    now = timezone.now()
+    PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=day, kind="in_village",
+                                  source="self", recorded_at=now)
+    # A rejected check-in counts as missing, not present.
+    PresenceRecord.objects.create(cadre=world.member, assignment=world.member_assignment, date=day,
+                                  kind="in_village", source="self", recorded_at=now, review_status="rejected")
+    presence_summaries_refresh(days=[day])
+    board = dashboard_for_region(region=world.county, today=today)
+    township = _row(board, world.township)
+    assert (township.expected_yesterday, township.present_yesterday, township.rate_yesterday) == (2, 1, 50.0)
+    assert board.as_of is not None
+    assert board.trend[-1]["day"] == day.isoformat() and board.trend[-1]["rate"] == 50.0
+    # The township's own dashboard (by village) computes the same from the raw rows.
+    village_board = dashboard_for_region(region=world.township, today=today)
+    assert _row(village_board, world.village).rate_yesterday == 50.0
+
+
+def test_summaries_refresh_is_idempotent(world):
+    day = _last_working_day(timezone.localdate())
+    PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=day, kind="trip",
+                                  source="keeper", recorded_at=timezone.now())
+    first = presence_summaries_refresh(days=[day])
+    snapshot = sorted(DailyPresenceSummary.objects.filter(day=day).values_list(
+        "township_id", "expected", "in_village", "trip", "leave", "absent", "missing"))
+    second = presence_summaries_refresh(days=[day])
+    again = sorted(DailyPresenceSummary.objects.filter(day=day).values_list(
+        "township_id", "expected", "in_village", "trip", "leave", "absent", "missing"))
+    assert first == second == 3  # 陵江镇, 普安镇, 赵镇: one row per township with someone in post
+    assert snapshot == again
+    assert (world.township.id, 2, 0, 1, 0, 0, 1) in snapshot
+
+
+def test_findings_changes_and_leave_are_counted_by_city(world):
+    today = timezone.localdate()
+    now = timezone.now()
+    Finding.objects.create(kind=Finding.Kind.MISSING_CHECKIN, cadre=world.cadre, assignment=world.assignment,
+                           village=world.village, county=world.county, period="2026-01-05", first_seen=now,
+                           last_seen=now)
+    Finding.objects.create(kind=Finding.Kind.MISSING_CHECKIN, cadre=world.far_cadre, assignment=world.far_assignment,
+                           village=world.far_village, county=world.far_county, period="2026-01-05",
+                           first_seen=now, last_seen=now, status="resolved", resolved_at=now)
+    ended = AssignmentFactory(cadre=CadreFactory(unit=world.unit, county=world.county), village=world.village2,
+                              start_date=dt.date(today.year - 1, 1, 1))
+    Assignment.objects.filter(pk=ended.pk).update(end_date=today, end_reason=Assignment.EndReason.RECALL)
+    board = dashboard_for_region(region=world.province, today=today)
+    guangyuan, chengdu = _row(board, world.city), _row(board, world.other_city)
+    assert guangyuan.open_findings == 1 and chengdu.open_findings == 0
+    assert guangyuan.findings_by_kind == {"missing_checkin": 1}
+    assert guangyuan.changes_by_reason == {"recall": 1}
+    assert board.top_units == [{"id": world.unit.id, "name": world.unit.name, "open_findings": 1}]
+
+
+def test_city_reviewer_sees_only_their_city(world, client):
+    client.force_login(world.city_reviewer)
+    page = client.get(URL)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "苍溪县" in html and "剑阁县" in html and "金堂县" not in html
+    # Drill-down, export and map of another city's region: 404, as if it did not exist.
+    for name in ("dashboard:index", "dashboard:export", "dashboard:map"):
+        for region in (world.other_city, world.far_county, world.far_township, world.province):
+            assert client.get(reverse(name), {"region": region.id}).status_code == 404, (name, region)
+    assert client.get(URL, {"region": world.county.id}).status_code == 200
+    assert client.get(URL, {"region": "abc"}).status_code == 404
+
+
+def test_province_drills_to_city_county_and_township(world, client):
+    client.force_login(world.province_reviewer)
+    assert f"?region={world.city.id}" in client.get(URL).content.decode()
+    city = client.get(URL, {"region": world.city.id}).content.decode()
+    assert f"?region={world.county.id}" in city
+    county = client.get(URL, {"region": world.county.id}).content.decode()
+    assert reverse("cadre_detail", args=[world.cadre.id]) in county
+    township = client.get(URL, {"region": world.township.id}).content.decode()
+    assert reverse("village_detail", args=[world.village.id]) in township
+
+
+def test_roles_without_a_region_have_no_dashboard(world, client):
+    for user in (world.liaison, world.cadre_user):
+        client.force_login(user)
+        assert client.get(URL).status_code == 403
+        assert client.get(reverse("dashboard:export")).status_code == 403
+
+
+def test_export_has_the_region_table_and_respects_scope(world, client):
+    client.force_login(world.city_reviewer)
+    response = client.get(reverse("dashboard:export"), {"table": "regions"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    wb = load_workbook(io.BytesIO(response.content))
+    ws = wb["By region"]
+    names = [row[0] for row in ws.iter_rows(min_row=3, values_only=True)]
+    assert names == ["剑阁县", "苍溪县", "Total"]
+    header = [c.value for c in ws[2]]
+    cadres_col = header.index("Cadres in post")
+    assert [row[cadres_col] for row in ws.iter_rows(min_row=3, values_only=True)] == [1, 2, 3]
+    everything = load_workbook(io.BytesIO(client.get(reverse("dashboard:export")).content))
+    assert {"By region", "Open findings", "Presence trend", "Units"} <= set(everything.sheetnames)
+    assert client.get(reverse("dashboard:export"), {"table": "nope"}).status_code == 404
+
+
+def test_page_says_as_of_when(world, client):
+    client.force_login(world.owner)
+    html = client.get(URL).content.decode()
+    assert "Presence summaries have not been computed yet." in html
+    day = _last_working_day(timezone.localdate())
+    presence_summaries_refresh(days=[day])
+    assert "Presence figures as of" in client.get(URL).content.decode()
+
+
+def _grow(world, n: int) -> None:
+    for _i in range(n):
+        for township in (world.township, world.neighbour_township, world.far_township):
+            v = VillageFactory(township=township)
+            AssignmentFactory(cadre=CadreFactory(unit=world.unit, county=township.parent), village=v,
+                              role=Assignment.Role.FIRST_SECRETARY)
+
+
+@pytest.mark.parametrize("user_attr", ["province_reviewer", "city_reviewer", "owner", "township_staff"])
+def test_query_count_does_not_grow_with_the_data(world, client, django_assert_max_num_queries, user_attr):
+    client.force_login(getattr(world, user_attr))
+    day = _last_working_day(timezone.localdate())
+    presence_summaries_refresh(days=[day])
+    client.get(URL)  # warm: session and the calendar
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(URL).status_code == 200
+    _grow(world, 5)
+    presence_summaries_refresh(days=[day])
+    with django_assert_max_num_queries(20), CaptureQueriesContext(connection) as large:
+        assert client.get(URL).status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
