@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -99,7 +100,7 @@ class ReplacementForm(forms.Form):
         # Cadres of the obliged unit that the county manages and who serve nowhere now.
         self.fields["cadre"].queryset = (
             gate.cadres_for_user(user).filter(unit_id=obligation.unit_id)
-            .exclude(assignments__end_date__isnull=True).order_by("name")
+            .exclude(Exists(Assignment.objects.filter(cadre=OuterRef("pk"), end_date__isnull=True))).order_by("name")
         )
 
 
