@@ -46,3 +46,74 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "role", "region", "unit")
     list_filter = ("role",)
     raw_id_fields = ("user", "region", "unit")
+
+
+# --- supervision (issue 5) ----------------------------------------------------------------
+
+from .models import (  # noqa: E402
+    AnnualAssessment,
+    BenefitPayment,
+    Commendation,
+    GoodPracticeCase,
+    Inspection,
+    InspectionMember,
+    InspectionSample,
+    ReplacementObligation,
+)
+
+
+class InspectionMemberInline(admin.TabularInline):
+    model = InspectionMember
+    extra = 0
+    raw_id_fields = ("assignment", "cadre", "finding")
+
+
+@admin.register(Inspection)
+class InspectionAdmin(admin.ModelAdmin):
+    list_display = ("date", "kind", "village", "county", "inspectors", "rectification_deadline", "rectified_on")
+    list_filter = ("kind",)
+    search_fields = ("village__name", "inspectors")
+    raw_id_fields = ("village", "created_by")
+    inlines = [InspectionMemberInline]
+
+
+@admin.register(InspectionSample)
+class InspectionSampleAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "region", "size", "seed", "created_by")
+    raw_id_fields = ("region", "created_by")
+
+
+@admin.register(AnnualAssessment)
+class AnnualAssessmentAdmin(admin.ModelAdmin):
+    list_display = ("cadre", "year", "grade", "county", "assessed_by")
+    list_filter = ("year", "grade")
+    search_fields = ("cadre__name",)
+    raw_id_fields = ("cadre", "county", "assessed_by")
+
+
+@admin.register(ReplacementObligation)
+class ReplacementObligationAdmin(admin.ModelAdmin):
+    list_display = ("unit", "village", "role", "due_date", "status", "fulfilled_by")
+    list_filter = ("status",)
+    raw_id_fields = ("unit", "village", "recalled_assignment", "fulfilled_by", "created_by")
+
+
+@admin.register(BenefitPayment)
+class BenefitPaymentAdmin(admin.ModelAdmin):
+    list_display = ("paid_on", "kind", "year", "amount", "unit", "cadre", "village")
+    list_filter = ("kind", "year")
+    raw_id_fields = ("unit", "cadre", "village", "recorded_by")
+
+
+@admin.register(Commendation)
+class CommendationAdmin(admin.ModelAdmin):
+    list_display = ("date", "level", "title", "cadre")
+    list_filter = ("level",)
+    raw_id_fields = ("cadre", "created_by")
+
+
+@admin.register(GoodPracticeCase)
+class GoodPracticeCaseAdmin(admin.ModelAdmin):
+    list_display = ("date", "title", "village")
+    search_fields = ("title",)
+    raw_id_fields = ("village", "created_by")

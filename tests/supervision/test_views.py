@@ -156,9 +156,8 @@ def test_recall_then_replacement_through_the_pages(client, world, today):
         reverse("supervision:recall", args=[world.assignment.pk])).status_code == 404
     assert _as(client, world.city_reviewer).get(
         reverse("supervision:recall", args=[world.assignment.pk])).status_code == 403
-    # the unit page include is optional until the lead adds it; when present it lists the vacancy
-    if "unit-obligations" in unit_page:
-        assert world.village.name in unit_page
+    # the unit's page lists the vacancy it owes
+    assert 'id="unit-obligations"' in unit_page and world.village.name in unit_page
 
 
 def test_benefits_page_and_export_show_only_the_users_scope(client, world, today):
