@@ -80,6 +80,14 @@ def inspection_create(*, user, village: Village, kind: str, date: dt.date, inspe
         errors["absent"] = _("Only members of the village's team on the inspection day can be marked absent.")
     if errors:
         raise ValidationError(errors)
+    return inspection_record(village=village, kind=kind, date=date, inspectors=inspectors, issues=issues,
+                             rectification_deadline=rectification_deadline, absent=absent, team=team, user=user)
+
+
+def inspection_record(*, village: Village, kind: str, date: dt.date, inspectors: str, issues: str,
+                      rectification_deadline: dt.date | None, absent: set[int], team: list[Assignment],
+                      user=None) -> Inspection:
+    """The write behind inspection_create, after its checks (also used by the demo seeder)."""
     excuses = selectors.absence_excuses(cadre_ids=list(absent), day=date)
     now = timezone.now()
     with transaction.atomic():

@@ -585,6 +585,13 @@ class Command(BaseCommand):
                 )
             else:
                 self.stdout.write(f"Note: --days {opts['days']} ignored: the attendance app is not installed.")
+        # Supervision (issue 5): inspections, assessments, a recall per county, payments, exemplars.
+        from ._demo_supervision import seed_supervision
+
+        sup: dict[str, int] = {}
+        seeder.phase("supervision", lambda: sup.update(seed_supervision(
+            seed=opts["seed"], today=seeder.today, county_ids=seeder.target_ids)) or sum(sup.values()))
+        self.stdout.write("  supervision: " + ", ".join(f"{n} {k}" for k, n in sup.items()))
         self.timings = seeder.timings
         totals = {
             "townships": Region.objects.filter(level=Region.Level.TOWNSHIP).count(),
