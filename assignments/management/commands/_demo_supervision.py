@@ -4,7 +4,7 @@ per county with its open replacement obligation, benefit payments (some in arrea
 commendations and good-practice cases.
 
 Every choice is a hash of (seed, object), so the data is the same on every machine. A county
-that already has demo inspections is skipped: a rerun adds nothing.
+that already has demo inspections or payments is skipped: a rerun adds nothing.
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from assignments.models import (
 )
 from assignments.supervision import selectors, services
 
+PAYMENT_NOTE = "演示数据"
 MARK = "（演示）"  # ends every demo inspector name: how a rerun recognises its own rows
 INSPECTORS = ["县委组织部督查组", "市委组织部调研组", "县乡村振兴局指导组", "乡镇党委检查组"]
 ISSUES = ["驻村工作日志记录不全", "村集体经济项目进度滞后", "民情走访台账缺少签字", "党员活动室制度未上墙", ""]
@@ -47,8 +48,11 @@ def h(*parts) -> int:
 def seed_supervision(*, seed: int, today: dt.date, county_ids: list[int]) -> dict[str, int]:
     counts = dict.fromkeys(["inspections", "unexcused", "assessments", "recalls", "payments", "commendations",
                             "cases"], 0)
+    # A county is done if it has any demo row (a small county may have no demo inspection).
     done = set(Inspection.objects.filter(county_id__in=county_ids, inspectors__endswith=MARK)
                .values_list("county_id", flat=True))
+    done |= set(BenefitPayment.objects.filter(county_id__in=county_ids, note=PAYMENT_NOTE)
+                .values_list("county_id", flat=True))
     for county_id in county_ids:
         if county_id in done:
             continue
@@ -140,7 +144,7 @@ def _seed_county(*, seed: int, today: dt.date, county_id: int) -> dict[str, int]
     BenefitPayment.objects.bulk_create([
         BenefitPayment(unit_id=c.unit_id, cadre=None if village else c, village=village, kind=kind, year=today.year,
                        amount=Decimal(amount).quantize(Decimal("0.01")), paid_on=paid_on, county_id=county_id,
-                       note="演示数据")
+                       note=PAYMENT_NOTE)
         for c, village, kind, amount in payments
     ])
     counts["payments"] = len(payments)
