@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("attendance/", include("attendance.urls")),
+    path("dashboard/", include("assignments.dashboard.urls")),
     path("", include("assignments.urls")),
 ]

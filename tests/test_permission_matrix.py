@@ -142,6 +142,10 @@ MATRIX: dict[str, Spec] = {
     "attendance:finding_resolve": Spec("manage", "cadre", _pk("finding"), _pk("far_finding"), method="post",
                                        data=lambda w: {"note": "已核实"}),
     "attendance:monthly_report": Spec("list", allowed=SCOPED - {"cadre_user"}),
+    # --- dashboard: drill-down is ?region=, covered in tests/dashboard (other city → 404) ------
+    "dashboard:index": Spec("list", allowed=SCOPED - {"liaison", "cadre_user"}),
+    "dashboard:export": Spec("export", allowed=SCOPED - {"liaison", "cadre_user"}),
+    "dashboard:map": Spec("list", allowed=SCOPED - {"liaison", "cadre_user"}),
 }
 
 
