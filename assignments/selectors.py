@@ -16,8 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from .models import Assignment, Cadre, DispatchingUnit, Finding, Profile, Region, Village
 
@@ -39,23 +42,80 @@ class Scope:
 _NO_SCOPE = Scope(role=None)
 
 
+# Cadre scopes are also kept in the shared cache (settings.CACHES), because every cadre opens
+# the app every morning to check in and the scope would otherwise cost two queries (profile,
+# cadre) per request. Only cadre scopes: two ids, nothing that goes stale when a region is
+# renamed, and staff are few. The entry is dropped whenever the answer could change: a Profile
+# saved or deleted, a Cadre saved or deleted (for the user it has now and the one it had), a user
+# created (ids are reused after a rollback in SQLite tests). Queryset .update()/bulk_update skip
+# those signals, so entries also expire after SCOPE_CACHE_SECONDS; no app code links users that
+# way (seed_demo does, on a demo database).
+SCOPE_CACHE_SECONDS = 300
+
+
+def _scope_key(user_id: int) -> str:
+    return f"scope:u:{user_id}"
+
+
+def _scope_cadre_key(cadre_id: int) -> str:
+    return f"scope:c:{cadre_id}"
+
+
 def scope_for_user(user) -> Scope:
-    """The user's role and scope, cached on the user object for the request."""
+    """The user's role and scope, cached on the user object for the request (and, for a cadre,
+    in the shared cache across requests)."""
     if not getattr(user, "is_authenticated", False):
         return _NO_SCOPE
     cached = getattr(user, "_zhucun_scope", None)
     if cached is not None:
         return cached
+    cadre_id = cache.get(_scope_key(user.pk))
+    if cadre_id is not None:
+        scope = Scope(role=Role.CADRE, cadre_id=cadre_id)
+        user._zhucun_scope = scope
+        return scope
     profile = Profile.objects.filter(user=user).select_related("region").first()
     if profile is None:
         scope = _NO_SCOPE
     elif profile.role == Role.CADRE:
         cadre_id = Cadre.objects.filter(user=user).values_list("id", flat=True).first()
         scope = Scope(role=Role.CADRE, cadre_id=cadre_id)
+        if cadre_id is not None:  # an account not linked yet is not cached: linking must show at once
+            cache.set_many({_scope_key(user.pk): cadre_id, _scope_cadre_key(cadre_id): user.pk},
+                           timeout=SCOPE_CACHE_SECONDS)
     else:
         scope = Scope(role=profile.role, region=profile.region, unit_id=profile.unit_id)
     user._zhucun_scope = scope
     return scope
+
+
+def scope_cache_forget(*, user_id: int | None = None, cadre_id: int | None = None) -> None:
+    """Drop the cached scope of a user, and of whoever a cadre record was linked to."""
+    keys = []
+    if user_id is not None:
+        keys.append(_scope_key(user_id))
+    if cadre_id is not None:
+        keys.append(_scope_cadre_key(cadre_id))
+        previous_user = cache.get(_scope_cadre_key(cadre_id))
+        if previous_user is not None:
+            keys.append(_scope_key(previous_user))
+    cache.delete_many(keys)
+
+
+@receiver([post_save, post_delete], sender=Profile, dispatch_uid="zhucun_scope_profile")
+def _forget_profile_scope(sender, instance, **kwargs):
+    scope_cache_forget(user_id=instance.user_id)
+
+
+@receiver([post_save, post_delete], sender=Cadre, dispatch_uid="zhucun_scope_cadre")
+def _forget_cadre_scope(sender, instance, **kwargs):
+    scope_cache_forget(user_id=instance.user_id, cadre_id=instance.pk)
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="zhucun_scope_user")
+def _forget_new_user_scope(sender, instance, created, **kwargs):
+    if created:
+        scope_cache_forget(user_id=instance.pk)
 
 
 def _county_filter(scope: Scope, prefix: str) -> Q | None:

@@ -5,7 +5,7 @@ import calendar
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from assignments.models import Assignment, Cadre, Finding, Profile
 from assignments.selectors import assignments_for_user, scope_for_user
@@ -37,6 +37,23 @@ def assignment_on(*, cadre: Cadre, day: dt.date) -> Assignment | None:
     return (
         Assignment.objects.filter(active_on(day), cadre=cadre)
         .select_related("village", "village__county", "village__township").first()
+    )
+
+
+def checkin_target(*, cadre_id: int, day: dt.date) -> tuple[int, int, int, bool] | None:
+    """(assignment id, village id, county id, location check on?) of the cadre's post on `day`.
+
+    The check-in hot path: one two-table query (the county switch is an EXISTS), instead of
+    loading assignment, village, county (with its boundary) and switch as objects; a four-way
+    join costs PostgreSQL more to plan than to run. Same ordering as Assignment.Meta."""
+    switch_on = CountyAttendanceSetting.objects.filter(county_id=OuterRef("village__county_id"),
+                                                        location_checkin_enabled=True)
+    return (
+        Assignment.objects.filter(active_on(day), cadre_id=cadre_id)
+        .annotate(located=Exists(switch_on))
+        .order_by("-start_date", "id")
+        .values_list("id", "village_id", "village__county_id", "located")
+        .first()
     )
 
 

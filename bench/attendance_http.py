@@ -23,16 +23,20 @@ if __name__ == "__main__":  # standalone: set Django up before the model imports
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ.setdefault("DJANGO_DEBUG", "0")
+    # Sessions and cadre scopes live in the cache; it must be Redis, shared with the workers.
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
     import django
 
     django.setup()
 
+from importlib import import_module  # noqa: E402
+
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from assignments.models import Assignment, Cadre, Profile  # noqa: E402
+from assignments.selectors import scope_cache_forget, scope_for_user  # noqa: E402
 from attendance.models import PresenceRecord  # noqa: E402
 from attendance.selectors import active_on  # noqa: E402
 
@@ -40,7 +44,7 @@ PORT = int(os.environ.get("BENCH_PORT", "18431"))
 CSRF = "b" * 32
 
 
-def _prepare(n: int) -> list[str]:
+def _prepare(n: int, warm_scope: bool = True) -> list[str]:
     """Sessions for n cadres in post today, each with a user and a cadre profile."""
     User = get_user_model()
     today = timezone.localdate()
@@ -57,6 +61,15 @@ def _prepare(n: int) -> list[str]:
     for c in cadres:
         c.user = users[f"bench_att_{c.id}"]
     Cadre.objects.bulk_update(cadres, ["user"], batch_size=2000)
+    for c in cadres:
+        # bulk_update sends no signals: drop cached scopes by hand. Then each cadre's scope is
+        # cached the way opening the check-in page (GET) caches it: the check-in POST is that
+        # page's form, so a real tap finds it warm. (--cold-scope measures without.)
+        scope_cache_forget(user_id=c.user.pk, cadre_id=c.id)
+        if warm_scope:
+            scope_for_user(c.user)
+    # The configured engine (cached_db): a real login writes the session to the cache too.
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     keys = []
     backend = "django.contrib.auth.backends.ModelBackend"
     for c in cadres:
@@ -108,8 +121,8 @@ def _load(path: str, sessions: list[str], concurrency: int) -> tuple[float, dict
     return len(sessions) / (time.perf_counter() - started), statuses
 
 
-def run(n: int = 3000, concurrency: int = 8, workers: int = 4) -> None:
-    sessions = _prepare(n)
+def run(n: int = 3000, concurrency: int = 8, workers: int = 4, warm_scope: bool = True) -> None:
+    sessions = _prepare(n, warm_scope)
     db = settings.DATABASES["default"]
     env = {
         **os.environ, "DJANGO_SETTINGS_MODULE": "bench.attendance_settings", "DJANGO_SECRET_KEY": settings.SECRET_KEY,
@@ -140,7 +153,10 @@ def run(n: int = 3000, concurrency: int = 8, workers: int = 4) -> None:
     stored = PresenceRecord.objects.filter(cadre__user__username__startswith="bench_att_", date=today,
                                            source=PresenceRecord.Source.SELF).count()
     ok = checkin_status.get(302, 0)
-    print(f"{len(sessions):,} requests each, {concurrency} client threads, gunicorn {workers} sync workers")
+    engine = settings.SESSION_ENGINE.rsplit(".", 1)[-1]
+    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    print(f"{len(sessions):,} requests each, {concurrency} client threads, gunicorn {workers} sync workers; "
+          f"sessions {engine}, cache {backend}, cadre scopes {'cached' if warm_scope else 'not cached'}")
     print(f"bare view:  {bare_rps:7.0f} req/s  statuses {bare_status}")
     print(f"check-in:   {checkin_rps:7.0f} req/s  statuses {checkin_status}  "
           f"({checkin_rps / bare_rps:.0%} of the bare view)")
@@ -155,5 +171,6 @@ if __name__ == "__main__":
     parser.add_argument("-n", type=int, default=3000, help="Requests per side (one check-in per cadre).")
     parser.add_argument("-c", type=int, default=8, help="Client threads.")
     parser.add_argument("-w", type=int, default=4, help="gunicorn sync workers.")
+    parser.add_argument("--cold-scope", action="store_true", help="Check in without the cadres' scopes cached.")
     opts = parser.parse_args()
-    run(n=opts.n, concurrency=opts.c, workers=opts.w)
+    run(n=opts.n, concurrency=opts.c, workers=opts.w, warm_scope=not opts.cold_scope)

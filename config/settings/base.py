@@ -127,6 +127,25 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# Cache and sessions. Every logged-in request reads its session, and every cadre checks in every
+# morning: a database-backed session costs a query per request (and the check-in target is half
+# the throughput of a bare view). cached_db reads the session from the cache and still writes it
+# to the database, so a cache flush or a Redis restart only costs a re-read, never a logout.
+# The cache must be shared by all workers (Redis) for that to help; LocMemCache (per process) is
+# the fallback for tests and a single dev server. The scoping gate also caches cadre scopes here
+# (assignments.selectors.scope_for_user).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
+            "KEY_PREFIX": "zhucun",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zhucun"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 # --- Programme rules: local regulations differ, so they are settings, not constants. ---
