@@ -419,7 +419,7 @@ class Inspection(models.Model):
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     date = models.DateField(_("date"))
-    village = models.ForeignKey(Village, models.PROTECT, related_name="inspections", verbose_name=_("village"))
+    village = models.ForeignKey(Village, models.CASCADE, related_name="inspections", verbose_name=_("village"))
     # Stored copy of village.county for the region-scoped lists and dashboards.
     county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"), editable=False)
     inspectors = models.CharField(_("inspectors"), max_length=200)
@@ -478,8 +478,8 @@ class InspectionMember(models.Model):
         UNEXCUSED = "unexcused", _("Absent without leave")
 
     inspection = models.ForeignKey(Inspection, models.CASCADE, related_name="members", verbose_name=_("inspection"))
-    assignment = models.ForeignKey(Assignment, models.PROTECT, related_name="+", verbose_name=_("assignment"))
-    cadre = models.ForeignKey(Cadre, models.PROTECT, related_name="inspection_rows", verbose_name=_("cadre"))
+    assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="+", verbose_name=_("assignment"))
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="inspection_rows", verbose_name=_("cadre"))
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     excuse = models.CharField(_("excuse"), max_length=200, blank=True)
     finding = models.ForeignKey(
@@ -531,7 +531,7 @@ class AnnualAssessment(models.Model):
     # Best first: a cap allows its grade and every grade after it.
     GRADE_ORDER = [Grade.EXCELLENT, Grade.COMPETENT, Grade.BASICALLY_COMPETENT, Grade.INCOMPETENT]
 
-    cadre = models.ForeignKey(Cadre, models.PROTECT, related_name="assessments", verbose_name=_("cadre"))
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="assessments", verbose_name=_("cadre"))
     year = models.PositiveSmallIntegerField(_("year"))
     grade = models.CharField(_("grade"), max_length=20, choices=Grade.choices)
     comments = models.TextField(_("comments"), blank=True)
@@ -563,21 +563,21 @@ class ReplacementObligation(models.Model):
         FULFILLED = "fulfilled", _("Fulfilled")
 
     unit = models.ForeignKey(
-        DispatchingUnit, models.PROTECT, related_name="replacement_obligations", verbose_name=_("dispatching unit"),
+        DispatchingUnit, models.CASCADE, related_name="replacement_obligations", verbose_name=_("dispatching unit"),
     )
     village = models.ForeignKey(
-        Village, models.PROTECT, related_name="replacement_obligations", verbose_name=_("village"),
+        Village, models.CASCADE, related_name="replacement_obligations", verbose_name=_("village"),
     )
     county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"), editable=False)
     role = models.CharField(_("role"), max_length=16, choices=Assignment.Role.choices)
     recalled_assignment = models.OneToOneField(
-        Assignment, models.PROTECT, related_name="replacement_obligation", verbose_name=_("recalled assignment"),
+        Assignment, models.CASCADE, related_name="replacement_obligation", verbose_name=_("recalled assignment"),
     )
     reason = models.TextField(_("reason for the recall"))
     due_date = models.DateField(_("replacement due by"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     fulfilled_by = models.OneToOneField(
-        Assignment, models.PROTECT, null=True, blank=True, related_name="fulfils_obligation",
+        Assignment, models.CASCADE, null=True, blank=True, related_name="fulfils_obligation",
         verbose_name=_("fulfilled by"),
     )
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
@@ -619,13 +619,13 @@ class BenefitPayment(models.Model):
     """A payment by a dispatching unit: work funds to a village, the rest to a cadre."""
 
     unit = models.ForeignKey(
-        DispatchingUnit, models.PROTECT, related_name="benefit_payments", verbose_name=_("dispatching unit"),
+        DispatchingUnit, models.CASCADE, related_name="benefit_payments", verbose_name=_("dispatching unit"),
     )
     cadre = models.ForeignKey(
-        Cadre, models.PROTECT, null=True, blank=True, related_name="benefit_payments", verbose_name=_("cadre"),
+        Cadre, models.CASCADE, null=True, blank=True, related_name="benefit_payments", verbose_name=_("cadre"),
     )
     village = models.ForeignKey(
-        Village, models.PROTECT, null=True, blank=True, related_name="benefit_payments", verbose_name=_("village"),
+        Village, models.CASCADE, null=True, blank=True, related_name="benefit_payments", verbose_name=_("village"),
     )
     county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"), editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=BenefitKind.choices)
@@ -664,7 +664,7 @@ class Commendation(models.Model):
         CITY = "city", _("City")
         COUNTY = "county", _("County")
 
-    cadre = models.ForeignKey(Cadre, models.PROTECT, related_name="commendations", verbose_name=_("cadre"))
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="commendations", verbose_name=_("cadre"))
     county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"), editable=False)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     title = models.CharField(_("title"), max_length=120)
@@ -690,7 +690,7 @@ class Commendation(models.Model):
 
 class GoodPracticeCase(models.Model):
     title = models.CharField(_("title"), max_length=120)
-    village = models.ForeignKey(Village, models.PROTECT, related_name="good_practices", verbose_name=_("village"))
+    village = models.ForeignKey(Village, models.CASCADE, related_name="good_practices", verbose_name=_("village"))
     county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"), editable=False)
     text = models.TextField(_("text"))
     date = models.DateField(_("date"))

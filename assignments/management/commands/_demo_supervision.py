@@ -112,19 +112,26 @@ def _seed_county(*, seed: int, today: dt.date, county_id: int) -> dict[str, int]
     AnnualAssessment.objects.bulk_create(rows)
     counts["assessments"] = len(rows)
 
-    # One recall per county: a team member (never a first secretary), with an open obligation.
+    # Recalls the roster history already holds (end reason 召回) get their replacement obligation:
+    # fulfilled where the unit has since sent someone to the village, open otherwise. The roster
+    # itself is not changed, so seed_demo's roster top-up stays stable.
     counts["recalls"] = 0
-    members = [a for a in active if a.role == Assignment.Role.TEAM_MEMBER
-               and a.start_date < today - dt.timedelta(days=60)]
-    if members:
-        a = members[h(seed, "recall", county_id) % len(members)]
-        end = today - dt.timedelta(days=10)
-        Assignment.objects.filter(pk=a.pk).update(end_date=end, end_reason=Assignment.EndReason.RECALL,
-                                                  end_note="长期不在岗，经县委组织部研究予以召回")
-        ReplacementObligation.objects.create(
-            unit_id=a.cadre.unit_id, village_id=a.village_id, role=a.role, recalled_assignment_id=a.pk,
-            reason="长期不在岗，经县委组织部研究予以召回", due_date=end + dt.timedelta(days=selectors.replacement_due_days()))
-        counts["recalls"] = 1
+    recalled = Assignment.objects.filter(village__county_id=county_id, end_reason=Assignment.EndReason.RECALL,
+                                         replacement_obligation__isnull=True).select_related("cadre")
+    taken: set[int] = set()
+    for a in recalled:
+        ob = ReplacementObligation(
+            unit_id=a.cadre.unit_id, village_id=a.village_id, role=a.role, recalled_assignment=a,
+            reason=a.end_note or "经县委组织部研究予以召回",
+            due_date=a.end_date + dt.timedelta(days=selectors.replacement_due_days()))
+        match = (Assignment.objects.filter(village_id=a.village_id, cadre__unit_id=a.cadre.unit_id,
+                                           start_date__gte=a.end_date).exclude(pk__in=taken)
+                 .order_by("start_date", "id").first())
+        if match is not None:
+            taken.add(match.pk)
+            ob.status, ob.fulfilled_by = ReplacementObligation.Status.FULFILLED, match
+        ob.save()
+        counts["recalls"] += 1
 
     # Benefit payments this year: insurance mostly paid, health checks often, subsidies partly.
     rules = selectors.benefit_rules()
