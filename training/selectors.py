@@ -3,7 +3,7 @@
 Everything user-visible starts from the scoping gate in assignments.selectors. The progress
 of cadres towards the requirements is computed in ONE aggregate query over the records,
 whatever the number of cadres: the nightly scan, the county report and the cadre page all
-use the same rules (`record_counts` is the Python twin of `_requirement_q`).
+use the same rules (`record_counts` is the Python twin of the SQL in `progress_by_cadre`).
 """
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from assignments import selectors as gate
-from assignments.models import Assignment, Cadre, Finding, Region
+from assignments.models import Assignment, Cadre, Finding, Region, Village
 
 from .models import TrainingCourse, TrainingRecord, TrainingRequirement
 
@@ -141,13 +142,6 @@ class Progress:
     hours: Decimal = Decimal(0)
 
 
-def _requirement_q(req: TrainingRequirement, today: dt.date) -> Q:
-    q = Q(course__organiser_level__in=req.level_list)
-    if req.period == TrainingRequirement.Period.YEAR:
-        q &= Q(course__start_date__gte=dt.date(today.year, 1, 1))
-    return q
-
-
 def record_counts(req: TrainingRequirement, record: TrainingRecord, *, assignment_start: dt.date,
                   today: dt.date) -> tuple[bool, bool]:
     """(counts as a course, counts for hours) for one record; the same rules as progress_by_cadre."""
@@ -166,33 +160,111 @@ def progress_by_cadre(*, requirements: list[TrainingRequirement], today: dt.date
     """{cadre_id: {requirement_id: Progress}} for cadres in post (one active assignment each),
     counting records of courses that started in the current assignment and not after today.
 
-    One query: the records joined to the active assignment, with a filtered COUNT and SUM per
-    requirement. `assignments` narrows it (a county, a township); None is the whole database."""
+    One query: the records joined to the active assignment (on cadre_id directly: the ORM
+    would add a join through the cadre table) with a filtered COUNT and SUM per requirement.
+    Portable SQL (CASE inside the aggregates) for SQLite and PostgreSQL. `assignments`
+    narrows it (a county, a township); None is the whole database."""
     if not requirements:
         return {}
-    # One filter() call, so every cadre__assignments condition applies to the same join row.
-    join = {
-        "cadre__assignments__end_date__isnull": True,
-        "course__start_date__gte": F("cadre__assignments__start_date"),
-    }
-    if assignments is not None:
-        join["cadre__assignments__in"] = assignments.values("id")
-    qs = (
-        TrainingRecord.objects.filter(**join, course__start_date__lte=today)
-        .exclude(result=TrainingRecord.Result.ABSENT)
-        .values("cadre_id")
-    )
-    annotations = {}
+    record, course = TrainingRecord._meta.db_table, TrainingCourse._meta.db_table
+    assignment = Assignment._meta.db_table
+    columns, params = [], []
     for req in requirements:
-        q = _requirement_q(req, today)
-        annotations[f"n{req.id}"] = Count("id", filter=q & Q(days_attended__gte=req.min_days_per_course))
-        annotations[f"h{req.id}"] = Sum("hours_attended", filter=q)
+        n_sql, n_params, h_sql, h_params = _requirement_sql(req, today)
+        columns += [n_sql, h_sql]
+        params += [*n_params, *h_params]
+    where = ["a.end_date IS NULL", "c.start_date >= a.start_date", "c.start_date <= %s", "r.result <> %s"]
+    params += [today, TrainingRecord.Result.ABSENT]
+    if assignments is not None:
+        sub, sub_params = assignments.values("id").query.sql_with_params()
+        where.append(f"a.id IN ({sub})")
+        params += list(sub_params)
+    sql = (f"SELECT r.cadre_id, {', '.join(columns)} FROM {record} r "
+           f"JOIN {assignment} a ON a.cadre_id = r.cadre_id JOIN {course} c ON c.id = r.course_id "
+           f"WHERE {' AND '.join(where)} GROUP BY r.cadre_id")
+    ids = [req.id for req in requirements]
     out: dict[int, dict[int, Progress]] = {}
-    for row in qs.annotate(**annotations).order_by():
-        out[row["cadre_id"]] = {
-            req.id: Progress(row[f"n{req.id}"] or 0, Decimal(row[f"h{req.id}"] or 0)) for req in requirements
-        }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            out[row[0]] = {
+                rid: Progress(row[1 + 2 * i] or 0, Decimal(str(row[2 + 2 * i] or 0)))
+                for i, rid in enumerate(ids)
+            }
     return out
+
+
+def _requirement_sql(req: TrainingRequirement, today: dt.date) -> tuple[str, list, str, list]:
+    """(count expression, params, hours expression, params) for one requirement: the SQL
+    twin of `record_counts`. CASE inside the aggregates is portable to SQLite and PostgreSQL."""
+    levels = req.level_list or ["-"]
+    cond = f"c.organiser_level IN ({', '.join(['%s'] * len(levels))})"
+    cond_params: list = list(levels)
+    if req.period == TrainingRequirement.Period.YEAR:
+        cond += " AND c.start_date >= %s"
+        cond_params.append(dt.date(today.year, 1, 1))
+    return (f"COUNT(CASE WHEN {cond} AND r.days_attended >= %s THEN 1 END)", [*cond_params, req.min_days_per_course],
+            f"COALESCE(SUM(CASE WHEN {cond} THEN r.hours_attended END), 0)", cond_params)
+
+
+def unmet_assignments(*, requirements: list[TrainingRequirement], today: dt.date,
+                      county_ids: list[int] | None = None) -> list[tuple]:
+    """Active assignments (started by today) failing at least one applicable requirement, in
+    ONE query: each assignment LEFT JOINed to its cadre's records of courses that started in
+    the tenure, grouped, filtered by HAVING. Rows: (assignment id, cadre id, village id,
+    county id, start, planned end, courses and hours per requirement...). Only the unmet
+    come back (a few thousand in a province), so the scan's Python work stays small."""
+    if not requirements:
+        return []
+    a_t, v_t = Assignment._meta.db_table, Village._meta.db_table
+    r_t, c_t = TrainingRecord._meta.db_table, TrainingCourse._meta.db_table
+    columns, col_params, failing, fail_params = [], [], [], []
+    province_counties = {}
+    for req in requirements:
+        n_sql, n_params, h_sql, h_params = _requirement_sql(req, today)
+        columns += [n_sql, h_sql]
+        col_params += [*n_params, *h_params]
+        met, met_params = [], []
+        if req.courses_required:
+            met.append(f"{n_sql} >= %s")
+            met_params += [*n_params, req.courses_required]
+        if req.min_hours is not None:
+            met.append(f"{h_sql} >= %s")
+            met_params += [*h_params, req.min_hours]
+        clause, clause_params = f"NOT ({' AND '.join(met)})", met_params
+        if req.region_id is not None:
+            if req.region_id not in province_counties:
+                province_counties[req.region_id] = list(
+                    Region.objects.filter(Q(id=req.region_id, level=Region.Level.COUNTY)
+                                          | Q(parent__parent_id=req.region_id, level=Region.Level.COUNTY))
+                    .values_list("id", flat=True)) or [0]
+            ids = province_counties[req.region_id]
+            clause = f"(v.county_id IN ({', '.join(['%s'] * len(ids))}) AND {clause})"
+            clause_params = [*ids, *clause_params]
+        failing.append(clause)
+        fail_params += clause_params
+    where, where_params = ["a.end_date IS NULL", "a.start_date <= %s"], [today]
+    if county_ids is not None:
+        ids = list(county_ids) or [0]
+        where.append(f"v.county_id IN ({', '.join(['%s'] * len(ids))})")
+        where_params += ids
+    sql = (
+        f"SELECT a.id, a.cadre_id, a.village_id, v.county_id, a.start_date, a.planned_end_date, {', '.join(columns)} "
+        f"FROM {a_t} a JOIN {v_t} v ON v.id = a.village_id "
+        f"LEFT JOIN {r_t} r ON r.cadre_id = a.cadre_id AND r.result <> %s "
+        f"LEFT JOIN {c_t} c ON c.id = r.course_id AND c.start_date >= a.start_date AND c.start_date <= %s "
+        f"WHERE {' AND '.join(where)} "
+        f"GROUP BY a.id, a.cadre_id, a.village_id, v.county_id, a.start_date, a.planned_end_date "
+        f"HAVING {' OR '.join(failing)}"
+    )
+    params = [*col_params, TrainingRecord.Result.ABSENT, today, *where_params, *fail_params]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # The per-assignment hash aggregate spills to disk at the default 4 MB; SET LOCAL
+            # lasts until the end of the scan's transaction.
+            cursor.execute("SET LOCAL work_mem = '32MB'")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def is_met(req: TrainingRequirement, progress: Progress | None) -> bool:

@@ -380,10 +380,11 @@ def _detail(req: TrainingRequirement, p: selectors.Progress, end: dt.date, today
                                                                   "end": end.isoformat()}
 
 
+@transaction.atomic
 def training_scan(*, today: dt.date | None = None, county: Region | None = None, now=None) -> TrainingScanResult:
     """Flag every active assignment that has not met an applicable requirement, with severity
     rising as the period's end nears; resolve, with a note, findings whose requirement is now
-    met or no longer applies. Five queries plus batched writes for the whole province:
+    met or no longer applies. Five or six queries plus batched writes for the whole province:
     requirements, assignments, one progress aggregate, existing findings, then upsert and up
     to two UPDATEs. A second run with nothing changed writes nothing."""
     today = today or timezone.localdate()
@@ -393,38 +394,35 @@ def training_scan(*, today: dt.date | None = None, county: Region | None = None,
     reqs = [r for r in all_reqs if r.active]
     result.requirements = len(reqs)
     active = Assignment.objects.filter(end_date__isnull=True, start_date__lte=today)
-    if county is not None:
-        active = active.filter(village__county_id=county.id)
-    rows = list(active.values_list(
-        "id", "cadre_id", "village_id", "village__county_id", "village__county__parent__parent_id",
-        "start_date", "planned_end_date",
-    ))
-    result.assignments = len(rows)
-    progress = selectors.progress_by_cadre(requirements=reqs, today=today, assignments=active if county else None)
+    result.assignments = (active.filter(village__county_id=county.id) if county else active).count()
+    unmet = selectors.unmet_assignments(requirements=reqs, today=today,
+                                        county_ids=[county.id] if county is not None else None)
 
     keys = {r.period_key(today.year) for r in all_reqs}
     existing_qs = Finding.objects.filter(kind=KIND, period__in=keys)
     if county is not None:
         existing_qs = existing_qs.filter(county_id=county.id)
+    # The assignment's end date tells "met" from "no longer applies" when a finding resolves.
     existing = {(f[1], f[2]): f for f in existing_qs.values_list(
-        "id", "assignment_id", "period", "severity", "detail", "status", "resolved_by_id")}
+        "id", "assignment_id", "period", "severity", "detail", "status", "resolved_by_id", "assignment__end_date")}
 
     wanted: dict[tuple[int, str], Finding] = {}
-    met_keys: set[tuple[int, str]] = set()
+    province_of: dict[int, int | None] = {}
+    if any(r.region_id is not None for r in reqs):  # county -> province, for province-set rules
+        province_of = dict(Region.objects.filter(level=Region.Level.COUNTY).values_list("id", "parent__parent_id"))
     with translation.override(settings.LANGUAGE_CODE):  # the stored detail is in the site language
-        for aid, cadre_id, village_id, county_id, province_id, start, planned_end in rows:
-            for req in reqs:
-                if not selectors.requirement_applies(req, county_id=county_id, province_id=province_id):
+        for aid, cadre_id, village_id, county_id, start, planned_end, *sums in unmet:
+            for i, req in enumerate(reqs):
+                if req.region_id is not None and req.region_id not in (county_id, province_of.get(county_id)):
                     continue
-                key = (aid, req.period_key(today.year))
-                p = progress.get(cadre_id, {}).get(req.id) or selectors.Progress()
+                p = selectors.Progress(sums[2 * i] or 0, Decimal(str(sums[2 * i + 1] or 0)))
                 if selectors.is_met(req, p):
-                    met_keys.add(key)
                     continue
                 p_start, p_end = selectors.period_window(req, start=start, planned_end=planned_end, today=today)
                 severity = selectors.severity_for(start=p_start, end=p_end, today=today)
                 if severity is None:
                     continue  # unmet, but there is still time
+                key = (aid, req.period_key(today.year))
                 wanted[key] = Finding(
                     kind=KIND, cadre_id=cadre_id, assignment_id=aid, village_id=village_id, county_id=county_id,
                     period=key[1], severity=severity, detail=_detail(req, p, p_end, today), status=Finding.Status.OPEN,
@@ -453,10 +451,12 @@ def training_scan(*, today: dt.date | None = None, county: Region | None = None,
             upsert, batch_size=2000, update_conflicts=True, unique_fields=["kind", "assignment", "period"],
             update_fields=["severity", "detail", "last_seen", "status", "resolved_at", "resolution_note"],
         )
+    active_keys = {r.period_key(today.year) for r in reqs}
     met_ids, gone_ids = [], []
     for key, f in existing.items():
         if f[5] == Finding.Status.OPEN and key not in wanted:
-            (met_ids if key in met_keys else gone_ids).append(f[0])
+            still_applies = f[7] is None and key[1] in active_keys
+            (met_ids if still_applies else gone_ids).append(f[0])
     for ids, note in ((met_ids, note_met), (gone_ids, note_gone)):
         if ids:
             result.resolved += Finding.objects.filter(id__in=ids, status=Finding.Status.OPEN).update(

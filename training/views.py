@@ -228,7 +228,7 @@ def report(request: HttpRequest) -> HttpResponse:
     counties = townships = None
     scope = gate.scope_for_user(request.user)
     if scope.is_reviewer:
-        counties = gate.regions_for_user(request.user).filter(level=Region.Level.COUNTY).order_by("code")
+        counties = gate.regions_for_user(request.user).filter(level=Region.Level.COUNTY).select_related("parent").order_by("code")
     if region is not None and region.level == Region.Level.COUNTY:
         townships = gate.regions_for_user(request.user).filter(parent=region).order_by("code")
     return render(request, "training/report.html", {
