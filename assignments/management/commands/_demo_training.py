@@ -4,8 +4,8 @@ Courses over the last two and a half years: a few provincial ones (5 days, in æˆ
 per city (3-4 days), three a year per county (mostly 3 days, some 2) and four a year at
 township level per county (1-2 days). Every cadre in post attends courses that started in
 their tenure: most (about 82%) one county-level-or-above course of at least 3 days, so
-the Sichuan requirement is met, plus one to three others (some partly, a few absent).
-At Sichuan scale (34,000 cadres) that is about 100,000 records.
+the Sichuan requirement is met, plus two to four others (some partly, a few absent).
+At Sichuan scale (34,000 cadres) that is about 100,000 records (fewer for recent starters).
 
 Every choice is a hash of (seed, ...), so a rerun finds the same courses and records and
 creates nothing; a rerun after new assignments adds only theirs.
@@ -117,7 +117,7 @@ def seed_training(*, seed: int, today: dt.date, county_ids: list[int]) -> dict[s
         # The others: township courses and short county ones first, so the ~18% who skipped
         # a qualifying course mostly stay unmet (something for the scan and the report).
         others = [c for c in pool if c not in qualifying] or pool
-        for c in others[: 1 + h(seed, "extra", cadre_id) % 3]:
+        for c in others[: 2 + h(seed, "extra", cadre_id) % 3]:
             if all(c[0] != p[0][0] for p in picks):
                 r = h(seed, "result", cadre_id, c[0]) % 100
                 picks.append((c, "absent" if r < 3 else "partial" if r < 12 else "completed"))
