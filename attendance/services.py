@@ -179,6 +179,19 @@ def _insert_with_history(record: PresenceRecord, *, user) -> bool:
     return True
 
 
+def _history_user_id(record: PresenceRecord) -> int | None:
+    # What simple_history's post_save would record: an explicit _history_user, else the user of
+    # the request being served (HistoryRequestMiddleware), else nobody.
+    from simple_history.models import HistoricalRecords
+
+    explicit = getattr(record, "_history_user", None)
+    if explicit is not None:
+        return explicit.pk
+    request = getattr(HistoricalRecords.context, "request", None)
+    user = getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None
+
+
 def _checkin_insert_sql(record: PresenceRecord, *, user):
     history = PresenceRecord.history.model
     qn = connection.ops.quote_name
@@ -198,7 +211,7 @@ def _checkin_insert_sql(record: PresenceRecord, *, user):
             hist_exprs.append("'+'")
         elif f.attname == "history_user_id":
             hist_exprs.append("%s")
-            params.append(getattr(user, "pk", None))
+            params.append(_history_user_id(record))
         elif f.attname == "history_change_reason":
             hist_exprs.append("%s")
             params.append(getattr(record, "_change_reason", None))

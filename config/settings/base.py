@@ -143,7 +143,10 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zhucun"}}
+    # A high MAX_ENTRIES: the default (300) culls live sessions during a test run, and a culled
+    # session costs one extra query, which makes query-count tests depend on test order.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zhucun",
+                          "OPTIONS": {"MAX_ENTRIES": 100_000}}}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
@@ -156,6 +159,34 @@ ZHUCUN = {
     "MIN_TEAM_SIZE": env.int("ZHUCUN_MIN_TEAM_SIZE", default=2),
     # Rows per page on list pages.
     "PAGE_SIZE": 50,
+    # --- attendance (common local values; some counties count 200 days a year instead) ---
+    # In-village days a month below which the month-end scan flags a presence shortfall
+    # (pro-rated for partial months and approved leave, capped at the month's working days).
+    "MIN_DAYS_IN_VILLAGE_PER_MONTH": env.int("ZHUCUN_MIN_DAYS_IN_VILLAGE_PER_MONTH", default=20),
+    # Leave of up to this many days is approved by the township; longer leave by the county.
+    "LEAVE_TOWNSHIP_MAX_DAYS": env.int("ZHUCUN_LEAVE_TOWNSHIP_MAX_DAYS", default=3),
+    # Consecutive missing working days after which a missing check-in becomes a warning.
+    "MISSING_CHECKIN_ESCALATE_DAYS": 3,
+    # A located check-in less accurate than this (metres) goes to review.
+    "CHECKIN_MAX_ACCURACY_M": 200,
+    # Radius (metres) used when a village has coordinates but no radius of its own.
+    "CHECKIN_DEFAULT_RADIUS_M": 3000,
+    # --- training: when an unmet requirement is flagged, and how urgently ---
+    "TRAINING_NOTICE_FRACTION": 0.5,  # notice from half-way through the tenure
+    "TRAINING_WARNING_MONTHS": 6,  # warning with 6 months left
+    "TRAINING_CRITICAL_MONTHS": 3,  # critical with 3 months left
+    # --- supervision ---
+    # Unexcused absences found by inspection in a year -> the best grade allowed.
+    "ASSESSMENT_CAPS": {1: "competent", 2: "basically_competent", 3: "incompetent"},
+    # Days a dispatching unit has to send a replacement after a recall.
+    "REPLACEMENT_DUE_DAYS": 30,
+    # Benefits entitlements, yuan.
+    "BENEFITS": {
+        "WORK_FUNDS_PER_VILLAGE_YEAR": 10000,
+        "LIVING_SUBSIDY_PER_DAY": 50,
+        "ACCIDENT_INSURANCE_PER_YEAR": 300,
+        "HEALTH_CHECK_PER_YEAR": 500,
+    },
 }
 
 LOGGING = {
