@@ -217,12 +217,18 @@ def assignment_create(*, user, cadre: Cadre, village: Village, role: str, start_
     planned_end_date = planned_end_date or Assignment.default_planned_end(start_date)
     _assignment_rules(cadre=cadre, village=village, role=role, start_date=start_date,
                       planned_end_date=planned_end_date)
+    # Imported here: supervision builds on these services.
+    from .supervision.services import replacement_fulfil_for
+
     try:
         with transaction.atomic():
-            return Assignment.objects.create(
+            assignment = Assignment.objects.create(
                 cadre=cadre, village=village, role=role, start_date=start_date,
                 planned_end_date=planned_end_date, approved_by=user,
             )
+            # A unit that owes this village a replacement after a recall has now sent one.
+            replacement_fulfil_for(assignment=assignment)
+            return assignment
     except IntegrityError as exc:
         # Two officers saving at once: the partial unique constraints decide.
         raise ValidationError(_("Someone else changed this team at the same moment; reload and try again.")) from exc

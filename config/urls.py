@@ -13,5 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("attendance/", include("attendance.urls")),
     path("dashboard/", include("assignments.dashboard.urls")),
+    path("supervision/", include("assignments.supervision.urls")),
+    path("training/", include("training.urls")),
     path("", include("assignments.urls")),
 ]

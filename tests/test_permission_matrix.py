@@ -6,6 +6,7 @@ role's scope and on one outside it, and assert allowed (2xx/3xx) or denied (403/
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +24,10 @@ READERS = {
 }
 MANAGERS = {"owner", "colleague"}
 COUNTY_STAFF = {"owner", "colleague", "stranger"}
+# Inspections are the reviewers' one write: county staff and city/province reviewers record them.
+RECORDERS = {"owner", "colleague", "stranger", "province_reviewer", "city_reviewer", "other_city_reviewer"}
+REGION_READERS = {"owner", "colleague", "province_reviewer", "city_reviewer"}
+REPORTERS = COUNTY_STAFF | {"province_reviewer", "city_reviewer", "other_city_reviewer", "township_staff"}
 SCOPED = {
     "owner", "colleague", "stranger", "province_reviewer", "city_reviewer", "other_city_reviewer",
     "township_staff", "liaison", "cadre_user",
@@ -47,8 +52,6 @@ class Spec:
 @pytest.fixture
 def mworld(world):
     """The world plus one object of each attendance kind inside 苍溪县 and one in 金堂县."""
-    import datetime as dt
-
     from django.utils import timezone
 
     from assignments.models import Finding
@@ -73,7 +76,68 @@ def mworld(world):
         setattr(world, f"{suffix}leave", leave)
         setattr(world, f"{suffix}presence", presence)
         setattr(world, f"{suffix}finding", finding)
+    _supervision_objects(world)
+    _training_objects(world)
     return world
+
+
+def _training_objects(w) -> None:
+    """A 3-day county course in 苍溪县 attended by the cadre, and one in 金堂县."""
+    from decimal import Decimal
+
+    from training.models import OrganiserLevel, TrainingCourse, TrainingRecord
+
+    for suffix, county, cadre in (("", w.county, w.cadre), ("far_", w.far_county, w.far_cadre)):
+        course = TrainingCourse.objects.create(
+            title=f"{county.name}驻村干部培训班", organiser_level=OrganiserLevel.COUNTY, region=county,
+            managed_by=county, start_date=dt.date(2025, 9, 1), end_date=dt.date(2025, 9, 3), days=Decimal(3),
+            hours=Decimal(24),
+        )
+        TrainingRecord.objects.create(cadre=cadre, course=course, days_attended=3, hours_attended=24)
+        setattr(w, f"{suffix}course", course)
+
+
+def _supervision_objects(w) -> None:
+    """One object of each supervision kind inside 苍溪县 and one in 金堂县."""
+    from assignments.models import (
+        AnnualAssessment,
+        Assignment,
+        GoodPracticeCase,
+        Inspection,
+        InspectionMember,
+        InspectionSample,
+        ReplacementObligation,
+    )
+
+    day = w.today - dt.timedelta(days=3)
+    for suffix, village, county_user, region, assignment in (
+        ("", w.village, w.owner, w.county, w.member_assignment),
+        ("far_", w.far_village, None, w.far_county, w.far_assignment),
+    ):
+        inspection = Inspection(kind="unannounced", date=day, village=village, inspectors="督查组", issues="台账不全",
+                                rectification_deadline=w.today, created_by=county_user)
+        inspection.save()
+        for a in Assignment.objects.filter(village=village, end_date__isnull=True):
+            InspectionMember.objects.create(inspection=inspection, assignment=a, cadre=a.cadre, outcome="present")
+        sample = InspectionSample.objects.create(region=region, seed=1, size=1, village_ids=[village.id])
+        assessment = AnnualAssessment.objects.create(cadre=assignment.cadre, year=w.today.year - 1, grade="competent",
+                                                     county=region)
+        case = GoodPracticeCase(title="案例", village=village, text="做法", date=day)
+        case.save()
+        setattr(w, f"{suffix}inspection", inspection)
+        setattr(w, f"{suffix}sample", sample)
+        setattr(w, f"{suffix}assessment", assessment)
+        setattr(w, f"{suffix}case", case)
+    # An obligation needs a recalled (ended) assignment: an earlier, ended one.
+    for suffix, cadre, village, unit in (("", w.member, w.village, w.unit),
+                                         ("far_", w.far_cadre, w.far_village, w.province_unit)):
+        ended = Assignment.objects.create(cadre=cadre, village=village, role="team_member",
+                                          start_date=dt.date(2023, 1, 1), planned_end_date=dt.date(2025, 1, 1),
+                                          end_date=dt.date(2024, 1, 1), end_reason="recall", end_note="x")
+        setattr(w, f"{suffix}obligation", ReplacementObligation.objects.create(
+            unit=unit, village=village, role="team_member", recalled_assignment=ended, reason="x",
+            due_date=w.today + dt.timedelta(days=30)))
+
 
 
 def _pk(attr):
@@ -146,6 +210,49 @@ MATRIX: dict[str, Spec] = {
     "dashboard:index": Spec("list", allowed=SCOPED - {"liaison", "cadre_user"}),
     "dashboard:export": Spec("export", allowed=SCOPED - {"liaison", "cadre_user"}),
     "dashboard:map": Spec("list", allowed=SCOPED - {"liaison", "cadre_user"}),
+    # --- training -------------------------------------------------------------------------
+    "training:course_list": Spec("list"),
+    # Reviewers record courses organised at their own level: their one write besides inspections.
+    "training:course_create": Spec("list", allowed=RECORDERS),
+    "training:course_detail": Spec("read", "cadre", _pk("course"), _pk("far_course")),
+    "training:course_edit": Spec("manage", "cadre", _pk("course"), _pk("far_course")),
+    "training:record_bulk": Spec("manage", "cadre", _pk("course"), _pk("far_course")),
+    "training:record_import": Spec("manage", "cadre", _pk("course"), _pk("far_course")),
+    "training:cadre_training": Spec("read", "cadre", _pk("cadre"), _pk("far_cadre")),
+    "training:requirement_list": Spec("list"),
+    "training:report": Spec("list", allowed=REPORTERS),
+    "training:report_export": Spec("list", allowed=REPORTERS),
+    # --- supervision ----------------------------------------------------------------------
+    "supervision:inspection_list": Spec("list"),
+    # Inspections are the reviewers' write: county staff and city/province reviewers.
+    "supervision:inspection_create": Spec("list", allowed=RECORDERS),
+    "supervision:inspection_detail": Spec("read", "village", _pk("inspection"), _pk("far_inspection"),
+                                          readers=REGION_READERS | {"township_staff", "liaison", "cadre_user"}),
+    # County staff of the county, or whoever recorded it (here: owner, a county officer).
+    "supervision:inspection_rectify": Spec("read", "village", _pk("inspection"), _pk("far_inspection"),
+                                           method="post", data=lambda w: {"rectified_on": w.today.isoformat(),
+                                                                          "note": "已整改"},
+                                           allowed={"owner", "colleague"}),
+    "supervision:sample_list": Spec("list", allowed=RECORDERS),
+    "supervision:sample_create": Spec("list", method="post", data=lambda w: {"size": 1, "seed": 3},
+                                      allowed={"owner", "colleague", "stranger", "city_reviewer",
+                                               "other_city_reviewer"}),
+    "supervision:sample_detail": Spec("read", "region", _pk("sample"), _pk("far_sample"),
+                                      readers={"owner", "colleague", "province_reviewer", "city_reviewer"}),
+    "supervision:assessment_list": Spec("list"),
+    "supervision:assessment_create": Spec("county"),
+    "supervision:assessment_edit": Spec("manage", "cadre", _pk("assessment"), _pk("far_assessment")),
+    "supervision:recall": Spec("manage", "assignment", _pk("member_assignment"), _pk("far_assignment")),
+    "supervision:obligation_list": Spec("list"),
+    "supervision:obligation_fulfil": Spec("manage", "village", _pk("obligation"), _pk("far_obligation")),
+    "supervision:benefit_arrears": Spec("list", allowed=SCOPED - {"township_staff", "cadre_user"}),
+    "supervision:benefit_export": Spec("export", allowed=SCOPED - {"township_staff", "cadre_user"}),
+    "supervision:payment_create": Spec("list", allowed={"owner", "colleague", "stranger", "liaison"}),
+    "supervision:commendation_list": Spec("list"),
+    "supervision:commendation_create": Spec("county"),
+    "supervision:case_list": Spec("list"),
+    "supervision:case_create": Spec("county"),
+    "supervision:case_detail": Spec("read", "village", _pk("case"), _pk("far_case")),
 }
 
 

@@ -176,3 +176,19 @@ def test_village_code_must_extend_the_township_code(world):
 def test_village_in_another_county_cannot_be_created(world):
     with pytest.raises(ValidationError):
         services.village_create(user=world.owner, township=world.neighbour_township, name="外村", code="510823100999")
+
+
+def test_a_plain_assignment_from_the_unit_fulfils_its_open_replacement_obligation(world):
+    from assignments.models import ReplacementObligation
+    from assignments.supervision.services import cadre_recall
+
+    cadre_recall(user=world.owner, assignment=world.member_assignment, end_date=dt.date(2026, 1, 10),
+                 reason="长期不在岗")
+    obligation = ReplacementObligation.objects.get(recalled_assignment=world.member_assignment)
+    assert obligation.status == ReplacementObligation.Status.OPEN
+    newcomer = services.cadre_create(user=world.owner, **cadre_fields(world))
+    assignment = services.assignment_create(user=world.owner, cadre=newcomer, village=world.village,
+                                            role=Assignment.Role.TEAM_MEMBER, start_date=dt.date(2026, 2, 1))
+    obligation.refresh_from_db()
+    assert obligation.status == ReplacementObligation.Status.FULFILLED
+    assert obligation.fulfilled_by == assignment

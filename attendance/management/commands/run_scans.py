@@ -1,4 +1,7 @@
-"""manage.py run_scans [--day YYYY-MM-DD] [--county CODE]: the nightly attendance scan, by hand."""
+"""manage.py run_scans [--day YYYY-MM-DD] [--county CODE]: the nightly scans, by hand.
+
+The same services the beat schedule runs: attendance (missing check-ins, unreturned leave,
+month-end shortfalls), then training (unmet requirements as of the day after --day)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,10 +11,12 @@ from django.utils import timezone
 
 from assignments.models import Region
 from attendance.services import attendance_scan
+from training.services import training_scan
 
 
 class Command(BaseCommand):
-    help = "Flag missing check-ins, unreturned leave and (after a month's last day) presence shortfalls."
+    help = ("Flag missing check-ins, unreturned leave, (after a month's last day) presence shortfalls, "
+            "and unmet training requirements.")
 
     def add_arguments(self, parser):
         parser.add_argument("--day", help="Day to scan (YYYY-MM-DD); default yesterday.")
@@ -29,4 +34,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No county with code {opts['county']}.")
         result = attendance_scan(day=day, county=county)
         for key, value in result.as_dict().items():
-            self.stdout.write(f"{key}: {value}")
+            self.stdout.write(f"attendance {key}: {value}")
+        # The training scan judges "as of today": the nightly run for yesterday runs today.
+        trained = training_scan(today=day + dt.timedelta(days=1), county=county)
+        for key, value in trained.as_dict().items():
+            self.stdout.write(f"training {key}: {value}")
