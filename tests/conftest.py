@@ -23,8 +23,20 @@ from .factories import AssignmentFactory, CadreFactory, RegionFactory, UnitFacto
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def _restore_migration_data() -> None:
+    """Rows that data migrations create (the default training requirement, beat schedules)
+    vanish when a live-server test flushes the database; put them back for later tests."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in ("training.migrations.0002_default_requirement_and_schedule",):
+        importlib.import_module(module).forwards(apps, None)
+
+
 @pytest.fixture
 def world(db):
+    _restore_migration_data()
     W = type("World", (), {})()
     W.province = RegionFactory(code="510000", name="四川省", level=Region.Level.PROVINCE)
     W.city = RegionFactory(code="510800", name="广元市", level=Region.Level.CITY, parent=W.province)
