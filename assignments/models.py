@@ -661,8 +661,8 @@ class Commendation(models.Model):
     class Level(models.TextChoices):
         NATIONAL = "national", _("National")
         PROVINCE = "province", _("Provincial")
-        CITY = "city", _("City")
-        COUNTY = "county", _("County")
+        CITY = "city", pgettext_lazy("commendation level", "City")
+        COUNTY = "county", pgettext_lazy("commendation level", "County")
 
     cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="commendations", verbose_name=_("cadre"))
     county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"), editable=False)

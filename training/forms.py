@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assignments import selectors as gate
 from assignments.models import DispatchingUnit, Region
@@ -36,7 +37,7 @@ class CourseForm(forms.Form):
     end_date = forms.DateField(label=_("End date"), widget=DATE)
     days = forms.DecimalField(label=_("Days"), max_digits=4, decimal_places=1, min_value=0)
     hours = forms.DecimalField(label=_("Hours"), max_digits=5, decimal_places=1, min_value=0, required=False)
-    location = forms.CharField(label=_("Location"), max_length=120, required=False)
+    location = forms.CharField(label=pgettext_lazy("training venue", "Location"), max_length=120, required=False)
     topics = forms.MultipleChoiceField(label=_("Topics"), choices=Topic.choices, required=False,
                                        widget=forms.CheckboxSelectMultiple)
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assignments.models import Cadre, DispatchingUnit, Region
 
@@ -117,7 +118,7 @@ class TrainingRecord(models.Model):
     class Result(models.TextChoices):
         COMPLETED = "completed", _("Completed")
         PARTIAL = "partial", _("Partly attended")
-        ABSENT = "absent", _("Absent")
+        ABSENT = "absent", pgettext_lazy("training result", "Absent")
 
     cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="training_records", verbose_name=_("cadre"))
     course = models.ForeignKey(TrainingCourse, models.CASCADE, related_name="records", verbose_name=_("course"))
