@@ -6,14 +6,11 @@ an object the user may read but not change is a 403 when `manage=True`.
 """
 from __future__ import annotations
 
-import functools
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
+from .access import page_of as _page
+from .access import profile_required
 from .filters import CadreFilter, UnitFilter, VillageFilter
 from .forms import (
     AssignmentChangeForm,
@@ -42,18 +41,6 @@ Role = selectors.Role
 # --- access helpers -----------------------------------------------------------------------
 
 
-def profile_required(view):
-    """A logged-in account without a role sees nothing: 403 rather than an empty roster, so
-    a half-configured account is noticed at once."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if selectors.scope_for_user(request.user).role is None:
-            raise PermissionDenied(_("Your account has no role yet; ask the administrator."))
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
-
 
 def _require_manager(request: HttpRequest):
     """Only county organisation department staff change the roster."""
@@ -69,10 +56,6 @@ def _posted(request: HttpRequest, *, files: bool = False):
         return (None, None) if files else None
     return (request.POST, request.FILES) if files else request.POST
 
-
-def _page(request: HttpRequest, qs):
-    paginator = Paginator(qs, settings.ZHUCUN["PAGE_SIZE"])
-    return paginator.get_page(request.GET.get("page"))
 
 
 def _query_without_page(request: HttpRequest) -> str:

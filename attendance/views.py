@@ -8,13 +8,10 @@ user's to act on is a 403 (the services raise PermissionDenied, Django answers 4
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from io import BytesIO
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assignments import selectors as gate
+from assignments.access import page_of as _page
+from assignments.access import profile_required
+from assignments.access import require_roles as _require_roles
 from assignments.models import Assignment, Cadre, Finding, Region
 
 from . import selectors, services
@@ -42,29 +42,11 @@ from .forms import (
 from .models import LeaveRequest, PresenceRecord
 
 Role = gate.Role
-PAGE_SIZE = 50
 
 
 # --- access helpers -------------------------------------------------------------------------
 
 
-def profile_required(view):
-    """Logged in and with a role: an account without one sees nothing (403), so it is noticed."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if gate.scope_for_user(request.user).role is None:
-            raise PermissionDenied(_("Your account has no role yet; ask the administrator."))
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
-
-
-def _require_roles(request: HttpRequest, *roles: str) -> gate.Scope:
-    scope = gate.scope_for_user(request.user)
-    if scope.role not in roles:
-        raise PermissionDenied(_("This page is not part of your role."))
-    return scope
 
 
 def _require_cadre(request: HttpRequest) -> Cadre:
@@ -112,9 +94,6 @@ def _day(value: str | None) -> dt.date:
     except ValueError:
         return timezone.localdate()
 
-
-def _page(request: HttpRequest, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _neighbour_months(month: dt.date) -> tuple[str, str]:

@@ -6,13 +6,10 @@ not the user's to act on is a 403.
 """
 from __future__ import annotations
 
-import functools
 from io import BytesIO
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assignments import selectors as gate
+from assignments.access import page_of, profile_required
 from assignments.models import Cadre, Region
 
 from . import selectors, services
@@ -27,20 +25,8 @@ from .forms import CourseForm, ImportForm, RecordBulkForm, apply_service_errors
 from .models import OrganiserLevel, TrainingCourse
 
 Role = gate.Role
-PAGE_SIZE = 50
 REPORT_ROLES = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP)
 
-
-def profile_required(view):
-    """Logged in and with a role: an account without one sees nothing (403), so it is noticed."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if gate.scope_for_user(request.user).role is None:
-            raise PermissionDenied(_("Your account has no role yet; ask the administrator."))
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
 
 
 def _get_course_for_user(request: HttpRequest, pk: int) -> TrainingCourse:
@@ -87,7 +73,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
     if level in OrganiserLevel.values:
         qs = qs.filter(organiser_level=level)
     return render(request, "training/course_list.html", {
-        "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")), "levels": OrganiserLevel.choices,
+        "page": page_of(request, qs), "levels": OrganiserLevel.choices,
         "level": level, "can_create": selectors.can_create_course(request.user),
     })
 

@@ -8,13 +8,10 @@ user's to act on is a 403 (the services raise PermissionDenied, Django answers 4
 """
 from __future__ import annotations
 
-import functools
 from io import BytesIO
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,6 +30,8 @@ from assignments.models import (
     ReplacementObligation,
 )
 
+from ..access import page_of as _page
+from ..access import profile_required
 from . import selectors, services
 from .forms import (
     AssessmentForm,
@@ -48,22 +47,10 @@ from .forms import (
 )
 
 Role = gate.Role
-PAGE_SIZE = 50
 
 
 # --- access helpers -----------------------------------------------------------------------------
 
-
-def profile_required(view):
-    """Logged in and with a role: an account without one sees nothing (403), so it is noticed."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if gate.scope_for_user(request.user).role is None:
-            raise PermissionDenied(_("Your account has no role yet; ask the administrator."))
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
 
 
 def _require(allowed: bool) -> None:
@@ -107,9 +94,6 @@ def _get_obligation_for_user(request: HttpRequest, pk: int) -> ReplacementObliga
 def _get_case_for_user(request: HttpRequest, pk: int) -> GoodPracticeCase:
     return get_object_or_404(selectors.cases_for_user(request.user).select_related("village", "created_by"), pk=pk)
 
-
-def _page(request: HttpRequest, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _year(request: HttpRequest) -> int:
