@@ -119,6 +119,19 @@ def keeper_assignments_q(user) -> Q | None:
     return None
 
 
+def keeper_grid_rows(*, user, day: dt.date) -> list[Assignment]:
+    """The assignments in post on `day` that the user keeps, each with `.record` (that day's
+    PresenceRecord or None): two queries for the whole township or county."""
+    rows = list(
+        Assignment.objects.filter(keeper_assignments_q(user)).filter(active_on(day))
+        .select_related("cadre", "village", "village__township").order_by("village__code", "role", "cadre__name")
+    )
+    records = {r.cadre_id: r for r in PresenceRecord.objects.filter(cadre_id__in=[a.cadre_id for a in rows], date=day)}
+    for a in rows:
+        a.record = records.get(a.cadre_id)
+    return rows
+
+
 def review_queue_for_user(user) -> QuerySet[PresenceRecord]:
     scope = scope_for_user(user)
     if scope.role != Role.COUNTY:

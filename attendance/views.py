@@ -24,7 +24,7 @@ from assignments import selectors as gate
 from assignments.access import page_of as _page
 from assignments.access import profile_required
 from assignments.access import require_roles as _require_roles
-from assignments.models import Assignment, Cadre, Finding, Region
+from assignments.models import Cadre, Finding, Region
 
 from . import selectors, services
 from .forms import (
@@ -306,15 +306,8 @@ def keeper_grid(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("Already recorded differently (use a correction with a reason): %(names)s")
                                  % {"names": "、".join(result.conflicts)})
         return redirect(f"{reverse('attendance:keeper_grid')}?day={day.isoformat()}")
-    rows = list(
-        Assignment.objects.filter(selectors.keeper_assignments_q(request.user)).filter(selectors.active_on(day))
-        .select_related("cadre", "village", "village__township").order_by("village__code", "role", "cadre__name")
-    )
-    records = {r.cadre_id: r for r in PresenceRecord.objects.filter(cadre_id__in=[a.cadre_id for a in rows], date=day)}
-    for a in rows:
-        a.record = records.get(a.cadre_id)
     return render(request, "attendance/keeper_grid.html", {
-        "rows": rows, "day": day, "kinds": PresenceRecord.Kind.choices,
+        "rows": selectors.keeper_grid_rows(user=request.user, day=day), "day": day, "kinds": PresenceRecord.Kind.choices,
         "prev": (day - dt.timedelta(days=1)).isoformat(), "next": (day + dt.timedelta(days=1)).isoformat(),
         "today": timezone.localdate(), "correction_form": CorrectionForm(initial={"day": day}),
     })
