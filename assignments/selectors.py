@@ -118,8 +118,10 @@ def _forget_new_user_scope(sender, instance, created, **kwargs):
         scope_cache_forget(user_id=instance.pk)
 
 
-def _county_filter(scope: Scope, prefix: str) -> Q | None:
-    """Q on a county foreign key (`prefix` is the path to it) for the region roles."""
+def county_scope_q(user, prefix: str) -> Q | None:
+    """Q on a county foreign key (`prefix` is the path to it) for the region roles that see
+    whole counties (province, city, county); None for the other roles."""
+    scope = scope_for_user(user)
     if scope.role == Role.PROVINCE:
         return Q(**{f"{prefix}__parent__parent_id": scope.region.id})
     if scope.role == Role.CITY:
@@ -127,6 +129,28 @@ def _county_filter(scope: Scope, prefix: str) -> Q | None:
     if scope.role == Role.COUNTY:
         return Q(**{f"{prefix}_id": scope.region.id})
     return None
+
+
+def row_scope_q(user, *, county: str, township: str | None = None, unit: str | None = None,
+                cadre: str | None = None) -> Q | None:
+    """Q keeping the rows of a model in the user's scope, given the paths from a row to its
+    county, township, unit and cadre (e.g. county="village__county", unit="cadre__unit_id").
+    A path left out means that role sees none of these rows; None means no rows at all."""
+    scope = scope_for_user(user)
+    county_q = county_scope_q(user, county)
+    if county_q is not None:
+        return county_q
+    if scope.role == Role.TOWNSHIP and township:
+        return Q(**{township: scope.region.id})
+    if scope.role == Role.UNIT and unit:
+        return Q(**{unit: scope.unit_id})
+    if scope.role == Role.CADRE and scope.cadre_id and cadre:
+        return Q(**{cadre: scope.cadre_id})
+    return None
+
+
+def scoped(qs: QuerySet, q: Q | None) -> QuerySet:
+    return qs.none() if q is None else qs.filter(q)
 
 
 def region_subtree_q(region: Region, prefix: str = "") -> Q:
@@ -154,7 +178,7 @@ def regions_for_user(user) -> QuerySet[Region]:
 def villages_for_user(user) -> QuerySet[Village]:
     scope = scope_for_user(user)
     qs = Village.objects.all()
-    county_q = _county_filter(scope, "county")
+    county_q = county_scope_q(user, "county")
     if county_q is not None:
         return qs.filter(county_q)
     if scope.role == Role.TOWNSHIP:
@@ -169,7 +193,7 @@ def villages_for_user(user) -> QuerySet[Village]:
 def cadres_for_user(user) -> QuerySet[Cadre]:
     scope = scope_for_user(user)
     qs = Cadre.objects.all()
-    county_q = _county_filter(scope, "county")
+    county_q = county_scope_q(user, "county")
     if county_q is not None:
         return qs.filter(county_q)
     if scope.role == Role.TOWNSHIP:
@@ -184,18 +208,9 @@ def cadres_for_user(user) -> QuerySet[Cadre]:
 
 
 def assignments_for_user(user) -> QuerySet[Assignment]:
-    scope = scope_for_user(user)
-    qs = Assignment.objects.all()
-    county_q = _county_filter(scope, "village__county")
-    if county_q is not None:
-        return qs.filter(county_q)
-    if scope.role == Role.TOWNSHIP:
-        return qs.filter(village__township_id=scope.region.id)
-    if scope.role == Role.UNIT:
-        return qs.filter(cadre__unit_id=scope.unit_id)
-    if scope.role == Role.CADRE and scope.cadre_id:
-        return qs.filter(cadre_id=scope.cadre_id)
-    return qs.none()
+    return scoped(Assignment.objects.all(), row_scope_q(
+        user, county="village__county", township="village__township_id", unit="cadre__unit_id", cadre="cadre_id",
+    ))
 
 
 def units_for_user(user) -> QuerySet[DispatchingUnit]:
@@ -300,18 +315,9 @@ def cadres_with_active_assignment(qs: QuerySet[Cadre]) -> QuerySet[Cadre]:
 
 
 def findings_for_user(user) -> QuerySet[Finding]:
-    scope = scope_for_user(user)
-    qs = Finding.objects.all()
-    county_q = _county_filter(scope, "county")
-    if county_q is not None:
-        return qs.filter(county_q)
-    if scope.role == Role.TOWNSHIP:
-        return qs.filter(village__township_id=scope.region.id)
-    if scope.role == Role.UNIT:
-        return qs.filter(cadre__unit_id=scope.unit_id)
-    if scope.role == Role.CADRE and scope.cadre_id:
-        return qs.filter(cadre_id=scope.cadre_id)
-    return qs.none()
+    return scoped(Finding.objects.all(), row_scope_q(
+        user, county="county", township="village__township_id", unit="cadre__unit_id", cadre="cadre_id",
+    ))
 
 
 # --- summaries for the overview and region pages ---------------------------------------------

@@ -78,7 +78,7 @@ def assessment_best_grade(*, unexcused: int) -> str | None:
 
 
 def _region_q(user, prefix: str = "county") -> Q | None:
-    return gate._county_filter(gate.scope_for_user(user), prefix)
+    return gate.county_scope_q(user, prefix)
 
 
 def inspections_for_user(user) -> QuerySet[Inspection]:
@@ -112,29 +112,15 @@ def assessments_for_user(user) -> QuerySet[AnnualAssessment]:
 
 
 def obligations_for_user(user) -> QuerySet[ReplacementObligation]:
-    scope = gate.scope_for_user(user)
-    qs = ReplacementObligation.objects.all()
-    region_q = _region_q(user)
-    if region_q is not None:
-        return qs.filter(region_q)
-    if scope.role == Role.TOWNSHIP:
-        return qs.filter(village__township_id=scope.region.id)
-    if scope.role == Role.UNIT:
-        return qs.filter(unit_id=scope.unit_id)
-    return qs.none()
+    return gate.scoped(ReplacementObligation.objects.all(), gate.row_scope_q(
+        user, county="county", township="village__township_id", unit="unit_id",
+    ))
 
 
 def payments_for_user(user) -> QuerySet[BenefitPayment]:
-    scope = gate.scope_for_user(user)
-    qs = BenefitPayment.objects.all()
-    region_q = _region_q(user)
-    if region_q is not None:
-        return qs.filter(region_q)
-    if scope.role == Role.UNIT:
-        return qs.filter(unit_id=scope.unit_id)
-    if scope.role == Role.CADRE and scope.cadre_id:
-        return qs.filter(cadre_id=scope.cadre_id)
-    return qs.none()
+    return gate.scoped(BenefitPayment.objects.all(), gate.row_scope_q(
+        user, county="county", unit="unit_id", cadre="cadre_id",
+    ))
 
 
 def commendations_for_user(user) -> QuerySet[Commendation]:
