@@ -63,7 +63,7 @@ setup: $(STAMP) translations
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_regions
 	$(MANAGE) seed_demo $(SEED_ARGS)
-	# The nightly jobs, once now, so findings and dashboard figures exist from the first visit.
+	@# The nightly jobs, once now, so findings and dashboard figures exist from the first visit.
 	$(MANAGE) run_scans
 	$(MANAGE) refresh_summaries --days 90
 

@@ -17,6 +17,7 @@ import heapq
 import math
 import random
 import time
+import unicodedata
 import zlib
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -516,6 +517,15 @@ class Seeder:
         return rows
 
 
+
+def _display_width(text: str) -> int:
+    """Terminal columns: a Chinese character takes two, so str.ljust misaligns the table."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - _display_width(text), 1)
+
 class Command(BaseCommand):
     help = (
         "Generate realistic demo data (townships, villages, units, cadres, teams, demo logins). "
@@ -605,7 +615,8 @@ class Command(BaseCommand):
         self.stdout.write("Totals: " + ", ".join(f"{n} {label}" for label, n in totals.items()) + ".")
         if logins:
             self.stdout.write(f"\nDemo logins (password: {opts['password']}):")
-            self.stdout.write(f"  {'username':<14} {'role':<40} scope")
+            width = max(_display_width(role) for _, role, _ in logins) + 2
+            self.stdout.write(f"  {'username':<14} {_pad('role', width)}scope")
             for username, role, scope in logins:
-                self.stdout.write(f"  {username:<14} {role:<40} {scope}")
+                self.stdout.write(f"  {username:<14} {_pad(role, width)}{scope}")
         self.stdout.write(self.style.SUCCESS(f"Done in {time.perf_counter() - started:.1f} s."))
