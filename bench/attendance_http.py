@@ -145,6 +145,7 @@ def run(n: int = 3000, concurrency: int = 8, workers: int = 4, warm_scope: bool 
                 time.sleep(0.2)
         _load("/bench/bare/", sessions[:200], concurrency)  # warm-up: every worker imports and connects
         bare_rps, bare_status = _load("/bench/bare/", sessions, concurrency)
+        auth_rps, auth_status = _load("/bench/bare-logged-in/", sessions, concurrency)
         checkin_rps, checkin_status = _load("/attendance/", sessions, concurrency)
     finally:
         gunicorn.terminate()
@@ -158,8 +159,9 @@ def run(n: int = 3000, concurrency: int = 8, workers: int = 4, warm_scope: bool 
     print(f"{len(sessions):,} requests each, {concurrency} client threads, gunicorn {workers} sync workers; "
           f"sessions {engine}, cache {backend}, cadre scopes {'cached' if warm_scope else 'not cached'}")
     print(f"bare view:  {bare_rps:7.0f} req/s  statuses {bare_status}")
+    print(f"bare view, user loaded (information only): {auth_rps:7.0f} req/s  statuses {auth_status}")
     print(f"check-in:   {checkin_rps:7.0f} req/s  statuses {checkin_status}  "
-          f"({checkin_rps / bare_rps:.0%} of the bare view)")
+          f"({checkin_rps / bare_rps:.0%} of the bare view; {checkin_rps / auth_rps:.0%} of the one that loads the user)")
     print(f"records stored for today: {stored:,}; successful check-ins (302): {ok:,}; equal: {stored == ok}")
 
 

@@ -10,7 +10,17 @@ def bare(request):
     return HttpResponse("ok")
 
 
+def bare_logged_in(request):
+    """For information beside the baseline: no work either, but it reads the session and
+    loads the logged-in user, as every page of the app does before it does anything."""
+    return HttpResponse("ok" if request.user.is_authenticated else "anonymous")
+
+
 _mounted = any(getattr(p, "namespace", None) == "attendance" for p in project_urlpatterns)
-urlpatterns = [path("bench/bare/", bare, name="bench_bare"), *project_urlpatterns]
+urlpatterns = [
+    path("bench/bare/", bare, name="bench_bare"),
+    path("bench/bare-logged-in/", bare_logged_in, name="bench_bare_logged_in"),
+    *project_urlpatterns,
+]
 if not _mounted:
     urlpatterns.append(path("attendance/", include("attendance.urls")))
