@@ -96,6 +96,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+# axes ships no Chinese: our own page says what happened and what to do, in both languages.
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 # W006 warns that username-only lockout ignores the IP; that is the point here (many officers
 # behind one government NAT must not lock each other out; the attacked account is locked).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
