@@ -192,3 +192,19 @@ def test_a_plain_assignment_from_the_unit_fulfils_its_open_replacement_obligatio
     obligation.refresh_from_db()
     assert obligation.status == ReplacementObligation.Status.FULFILLED
     assert obligation.fulfilled_by == assignment
+
+
+def test_database_enforces_one_active_assignment_per_cadre(world):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assignment.objects.create(cadre=world.member, village=world.village2, role="team_member",
+                                  start_date=dt.date(2026, 1, 1), planned_end_date=dt.date(2028, 1, 1))
+
+
+def test_database_refuses_an_ended_assignment_without_a_reason(world):
+    from django.db import IntegrityError, transaction
+
+    world.member_assignment.end_date = dt.date(2026, 1, 1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        world.member_assignment.save()
