@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from assignments import selectors as gate
 from assignments.models import DispatchingUnit, Region
 
-from .models import OrganiserLevel, Topic, TrainingRecord
+from .models import OrganiserLevel, Topic, TrainingRecord, TrainingRequirement
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -72,3 +72,37 @@ class RecordBulkForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Attendance list (.xlsx)"))
+
+
+class RequirementForm(forms.Form):
+    """Types only: the rules (bounds, at least one level, unique name) and their messages are
+    training.services', so a form and a direct service call refuse the same input alike."""
+
+    name = forms.CharField(label=_("Name"), max_length=120, required=False)
+    levels = forms.MultipleChoiceField(label=_("Organiser levels that count"), choices=OrganiserLevel.choices,
+                                       required=False, widget=forms.CheckboxSelectMultiple,
+                                       help_text=_("Courses organised at these levels count towards the rule."))
+    min_days_per_course = forms.DecimalField(label=_("Minimum days attended per course"), max_digits=4,
+                                             decimal_places=1, required=False,
+                                             help_text=_("A course counts only if the cadre attended at least this "
+                                                         "many days (at most 30)."))
+    courses_required = forms.IntegerField(label=_("Number of courses"), required=False)
+    period = forms.ChoiceField(label=_("Period"), choices=TrainingRequirement.Period.choices)
+    min_hours = forms.DecimalField(label=_("Minimum hours in the period"), max_digits=5, decimal_places=1,
+                                   required=False, help_text=_("Optional: leave empty for no hours rule."))
+    active = forms.BooleanField(label=_("Active"), required=False,
+                                help_text=_("Untick to switch the rule off: the next scan stops applying it and "
+                                            "resolves its open findings. Rules are never deleted."))
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not editing:  # a new rule starts active; switching it off is an edit
+            del self.fields["active"]
+
+
+def requirement_form_initial(req: TrainingRequirement) -> dict:
+    return {
+        "name": req.name, "levels": req.level_list, "min_days_per_course": req.min_days_per_course,
+        "courses_required": req.courses_required, "period": req.period, "min_hours": req.min_hours,
+        "active": req.active,
+    }

@@ -188,6 +188,11 @@ class TrainingRequirement(models.Model):
             models.CheckConstraint(
                 condition=Q(courses_required__gt=0) | Q(min_hours__gt=0), name="requirement_asks_something",
             ),
+            # Findings and reports show rules by name: one name per county, and one among the
+            # province-wide rules (NULL regions are distinct in a plain unique index).
+            models.UniqueConstraint(fields=["region", "name"], name="requirement_name_unique_in_region"),
+            models.UniqueConstraint(fields=["name"], condition=Q(region__isnull=True),
+                                    name="requirement_name_unique_province_wide"),
         ]
 
     def __str__(self) -> str:

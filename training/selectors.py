@@ -85,6 +85,23 @@ def requirements_for_user(user) -> QuerySet[TrainingRequirement]:
     ).select_related("region")
 
 
+def can_create_requirement(user) -> bool:
+    """County staff set rules for their county; province reviewers set province-wide ones
+    (the province's only rule-setting write). City reviewers only read."""
+    return gate.scope_for_user(user).role in (Role.COUNTY, Role.PROVINCE)
+
+
+def can_edit_requirement(user, req: TrainingRequirement) -> bool:
+    """A county's own rules for its staff; the province-wide ones (no region, or the province
+    region) for province reviewers. Anything else the user sees is read-only to them."""
+    scope = gate.scope_for_user(user)
+    if scope.role == Role.COUNTY:
+        return req.region_id is not None and req.region_id == scope.region.id
+    if scope.role == Role.PROVINCE:
+        return req.region_id is None or req.region_id == scope.region.id
+    return False
+
+
 def requirement_applies(req: TrainingRequirement, *, county_id: int, province_id: int | None) -> bool:
     return req.region_id is None or req.region_id in (county_id, province_id)
 

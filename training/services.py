@@ -350,6 +350,110 @@ def training_records_import(*, user, course: TrainingCourse, data: bytes) -> Imp
     return result
 
 
+# --- requirements (rules as data) ----------------------------------------------------------------
+
+MAX_DAYS_PER_COURSE = Decimal(30)
+MAX_COURSES_REQUIRED = 100
+
+
+def _one_decimal(value: Decimal) -> bool:
+    """At most one decimal place (the columns keep one: 2.5 days, 12.5 hours)."""
+    return value == value.quantize(Decimal("0.1"))
+
+
+def _requirement_errors(*, region: Region | None, name: str, levels, min_days_per_course: Decimal | None,
+                        courses_required: int | None, period: str, min_hours: Decimal | None,
+                        exclude_pk: int | None = None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = _("Give the requirement a name.")
+    else:
+        same = TrainingRequirement.objects.filter(region=region, name=name).exclude(pk=exclude_pk)
+        if same.exists():
+            errors["name"] = (_("Your county already has a requirement with this name.") if region is not None
+                              else _("A province-wide requirement with this name already exists."))
+    chosen = list(levels or ())
+    if not chosen:
+        errors["levels"] = _("Choose at least one organiser level whose courses count.")
+    elif any(code not in OrganiserLevel.values for code in chosen):
+        errors["levels"] = _("Choose organiser levels from the list.")
+    if min_days_per_course is None:
+        errors["min_days_per_course"] = _("Enter the minimum days a cadre must attend a course for it to count.")
+    elif not (0 < min_days_per_course <= MAX_DAYS_PER_COURSE) or not _one_decimal(min_days_per_course):
+        errors["min_days_per_course"] = _(
+            "The minimum days per course must be more than 0 and at most %(max)d, with at most one decimal "
+            "place (e.g. 0.5 or 3).") % {"max": int(MAX_DAYS_PER_COURSE)}
+    if courses_required is None:
+        errors["courses_required"] = _("Enter the number of courses required.")
+    elif not (1 <= courses_required <= MAX_COURSES_REQUIRED):
+        errors["courses_required"] = _("The number of courses must be between 1 and %(max)d.") % {
+            "max": MAX_COURSES_REQUIRED}
+    if period not in TrainingRequirement.Period.values:
+        errors["period"] = _("Choose the period: each assignment (tenure) or each calendar year.")
+    if min_hours is not None and (not (0 < min_hours < 10000) or not _one_decimal(min_hours)):
+        errors["min_hours"] = _(
+            "The minimum hours, if given, must be more than 0 and less than 10000, with at most one decimal "
+            "place; leave it empty for no hours rule.")
+    return errors
+
+
+def _requirement_region(user) -> Region | None:
+    """Where a new rule applies: a county's staff set it for their county; a province
+    reviewer's rule applies province-wide (region empty, like the default rule)."""
+    scope = gate.scope_for_user(user)
+    return scope.region if scope.role == Role.COUNTY else None
+
+
+def _save_requirement(req: TrainingRequirement) -> TrainingRequirement:
+    try:
+        with transaction.atomic():
+            req.save()
+    except IntegrityError as exc:  # a colleague saved a rule with the same name a moment ago
+        raise ValidationError({"name": _("A requirement with this name was saved meanwhile; choose another name.")}
+                              ) from exc
+    return req
+
+
+def training_requirement_create(*, user, name: str, levels, min_days_per_course: Decimal | None,
+                                courses_required: int | None = 1, period: str = TrainingRequirement.Period.ASSIGNMENT,
+                                min_hours: Decimal | None = None, active: bool = True) -> TrainingRequirement:
+    """A new rule the next scan applies: county staff for their county; province reviewers for
+    the whole province (this is the province's only rule-setting write)."""
+    if not selectors.can_create_requirement(user):
+        raise PermissionDenied(_("Only county staff and province reviewers set training requirements."))
+    region = _requirement_region(user)
+    errors = _requirement_errors(region=region, name=name, levels=levels, min_days_per_course=min_days_per_course,
+                                 courses_required=courses_required, period=period, min_hours=min_hours)
+    if errors:
+        raise ValidationError(errors)
+    return _save_requirement(TrainingRequirement(
+        name=name.strip(), region=region, levels=pack_codes(levels, OrganiserLevel.values),
+        min_days_per_course=min_days_per_course, courses_required=courses_required, period=period,
+        min_hours=min_hours, active=active,
+    ))
+
+
+def training_requirement_update(*, user, requirement: TrainingRequirement, name: str, levels,
+                                min_days_per_course: Decimal | None, courses_required: int | None,
+                                period: str, min_hours: Decimal | None = None,
+                                active: bool = True) -> TrainingRequirement:
+    """Change a rule, or switch it off with `active=False`. Rules are never deleted: findings
+    name them (their period key holds the rule's id). Where it applies does not change."""
+    if not selectors.can_edit_requirement(user, requirement):
+        raise PermissionDenied(_("Only the county that set this requirement (or the province, for province-wide "
+                                 "ones) changes it."))
+    errors = _requirement_errors(region=requirement.region, name=name, levels=levels,
+                                 min_days_per_course=min_days_per_course, courses_required=courses_required,
+                                 period=period, min_hours=min_hours, exclude_pk=requirement.pk)
+    if errors:
+        raise ValidationError(errors)
+    requirement.name, requirement.levels = name.strip(), pack_codes(levels, OrganiserLevel.values)
+    requirement.min_days_per_course, requirement.courses_required = min_days_per_course, courses_required
+    requirement.period, requirement.min_hours, requirement.active = period, min_hours, bool(active)
+    return _save_requirement(requirement)
+
+
 # --- the scan: unmet training -> findings -------------------------------------------------------
 
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("courses/<int:pk>/import/", views.record_import, name="record_import"),
     path("cadres/<int:pk>/", views.cadre_training, name="cadre_training"),
     path("requirements/", views.requirement_list, name="requirement_list"),
+    path("requirements/new/", views.requirement_create, name="requirement_create"),
+    path("requirements/<int:pk>/edit/", views.requirement_edit, name="requirement_edit"),
     path("report/", views.report, name="report"),
     path("report/export/", views.report_export, name="report_export"),
 ]

@@ -21,8 +21,15 @@ from assignments.access import page_of, profile_required
 from assignments.models import Cadre, Region
 
 from . import selectors, services
-from .forms import CourseForm, ImportForm, RecordBulkForm, apply_service_errors
-from .models import OrganiserLevel, TrainingCourse
+from .forms import (
+    CourseForm,
+    ImportForm,
+    RecordBulkForm,
+    RequirementForm,
+    apply_service_errors,
+    requirement_form_initial,
+)
+from .models import COUNTY_OR_ABOVE, OrganiserLevel, TrainingCourse, TrainingRequirement
 
 Role = gate.Role
 REPORT_ROLES = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP)
@@ -186,10 +193,70 @@ def cadre_training(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+# --- requirements ---------------------------------------------------------------------------------
+
+
+def _get_requirement_for_user(request: HttpRequest, pk: int) -> TrainingRequirement:
+    """A rule that applies in the user's view (404 otherwise: another county's rules are not
+    confirmed to exist). Whether they may change it is the caller's 403."""
+    return get_object_or_404(selectors.requirements_for_user(request.user), pk=pk)
+
+
 @profile_required
 def requirement_list(request: HttpRequest) -> HttpResponse:
+    requirements = list(selectors.requirements_for_user(request.user).order_by("-active", "id"))
+    for req in requirements:
+        req.can_edit = selectors.can_edit_requirement(request.user, req)
     return render(request, "training/requirement_list.html", {
-        "requirements": selectors.requirements_for_user(request.user).order_by("-active", "id"),
+        "requirements": requirements, "can_create": selectors.can_create_requirement(request.user),
+    })
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def requirement_create(request: HttpRequest) -> HttpResponse:
+    # County staff set rules for their county; province reviewers set province-wide rules,
+    # the province's only rule-setting write. City reviewers and everyone else read.
+    if not selectors.can_create_requirement(request.user):
+        raise PermissionDenied(_("Only county staff and province reviewers set training requirements."))
+    form = RequirementForm(request.POST or None, initial={
+        "levels": [str(level) for level in COUNTY_OR_ABOVE], "min_days_per_course": 3, "courses_required": 1,
+        "period": TrainingRequirement.Period.ASSIGNMENT,
+    })
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_requirement_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Requirement saved. The next training scan applies it."))
+            return redirect("training:requirement_list")
+    scope = gate.scope_for_user(request.user)
+    return render(request, "training/requirement_form.html", {
+        "form": form, "title": _("New training requirement"),
+        "applies_in": scope.region.name if scope.role == Role.COUNTY else _("Whole province"),
+    })
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def requirement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    requirement = _get_requirement_for_user(request, pk)
+    if not selectors.can_edit_requirement(request.user, requirement):
+        raise PermissionDenied(_("Only the county that set this requirement (or the province, for province-wide "
+                                 "ones) changes it."))
+    form = RequirementForm(request.POST or None, editing=True, initial=requirement_form_initial(requirement))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_requirement_update(user=request.user, requirement=requirement, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Requirement saved. The next training scan applies the change."))
+            return redirect("training:requirement_list")
+    return render(request, "training/requirement_form.html", {
+        "form": form, "title": _("Edit training requirement"), "requirement": requirement,
+        "applies_in": requirement.region.name if requirement.region_id else _("Whole province"),
     })
 
 
