@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import CountyAttendanceSetting, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
@@ -6,13 +7,16 @@ from .models import CountyAttendanceSetting, LeaveRequest, PresenceRecord, Worki
 
 @admin.register(WorkingDay)
 class WorkingDayAdmin(admin.ModelAdmin):
-    # The province corrects a day here; an edited day gets source "manual" and the scan keeps it.
-    list_display = ["date", "is_working_day", "source"]
+    # The province corrects days on the working-days page (services.working_day_set); the admin
+    # stays for superusers. An edited day gets source "manual" (a refill keeps it) and who/when.
+    list_display = ["date", "is_working_day", "source", "edited_by", "edit_reason"]
     list_filter = ["is_working_day", "source"]
+    readonly_fields = ["source", "edited_by", "edited_at"]
     date_hierarchy = "date"
 
     def save_model(self, request, obj, form, change):
         obj.source = WorkingDay.Source.MANUAL
+        obj.edited_by, obj.edited_at = request.user, timezone.now()
         super().save_model(request, obj, form, change)
 
 

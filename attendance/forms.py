@@ -82,3 +82,17 @@ class FindingFilterForm(forms.Form):
 class MonthForm(forms.Form):
     month = forms.RegexField(regex=r"^\d{4}-\d{2}$", required=False,
                              error_messages={"invalid": _("Give the month as YYYY-MM.")})
+
+
+class WorkingDaySetForm(forms.Form):
+    # The date range and the reason's length are checked by services.working_day_set.
+    day = forms.DateField(label=_("Date"), widget=DATE, error_messages={
+        "required": _("Choose the date to change."), "invalid": _("Give the date as YYYY-MM-DD.")})
+    is_working_day = forms.TypedChoiceField(
+        label=_("The day becomes"), coerce=lambda v: v == "1", widget=forms.RadioSelect,
+        choices=[("1", _("A working day: a check-in is expected")), ("0", _("A rest day: no check-in expected"))],
+        error_messages={"required": _("Choose working day or rest day.")},
+    )
+    # Same message as the service's rule, so the user reads one sentence whichever catches it.
+    reason = forms.CharField(label=_("Reason"), help_text=_("For example the State Council notice on this year's holidays."),
+                             error_messages={"required": _("Say why this day changes (for example the State Council notice).")})

@@ -30,8 +30,9 @@ class WorkingDay(models.Model):
     """One calendar day and whether a check-in is expected on it.
 
     Filled from the `chinesecalendar` package for the years it knows (weekends, public holidays
-    and adjusted working days 调休); other years fall back to Monday–Friday. The province can
-    correct a day in the admin (source = manual).
+    and adjusted working days 调休); other years fall back to Monday–Friday. The province
+    corrects a day on the working-days page (services.working_day_set): source becomes manual,
+    with who, when and why, and a refill keeps it.
     """
 
     class Source(models.TextChoices):
@@ -42,6 +43,13 @@ class WorkingDay(models.Model):
     date = models.DateField(_("date"), primary_key=True)
     is_working_day = models.BooleanField(_("working day"))
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # Who changed the day by hand, when and why (empty for days filled from the calendar).
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("edited by"),
+    )
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    edit_reason = models.CharField(_("reason for the edit"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("working day")

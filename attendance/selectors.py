@@ -196,6 +196,42 @@ def calendar_fallback_years(*, years) -> list[int]:
     ))
 
 
+def working_days_year(*, year: int) -> dict:
+    """The calendar table for one year as 12 Monday-first month grids, for the working-days page.
+
+    Each day says whether a check-in is expected, how it differs from plain Monday–Friday (a
+    public holiday on a weekday, an adjusted working weekend 调休) and whether the province
+    edited it. One query; days not in the table yet show as Monday–Friday."""
+    rows = {wd.date: wd for wd in WorkingDay.objects.filter(date__year=year).select_related("edited_by")}
+    months = []
+    counts = {"working": 0, "holiday": 0, "adjusted": 0, "manual": 0}
+    for m in range(1, 13):
+        first, last = month_bounds(dt.date(year, m, 1))
+        cells: list[dict | None] = [None] * first.weekday()
+        for n in range(1, last.day + 1):
+            day = first.replace(day=n)
+            row = rows.get(day)
+            weekday = day.weekday() < 5
+            working = row.is_working_day if row is not None else weekday
+            # "holiday": rest on a weekday; "adjusted": working on a weekend (调休).
+            change = "" if working == weekday else ("adjusted" if working else "holiday")
+            manual = row is not None and row.source == WorkingDay.Source.MANUAL
+            counts["working"] += working
+            counts["holiday"] += change == "holiday"
+            counts["adjusted"] += change == "adjusted"
+            counts["manual"] += manual
+            cells.append({"date": day, "working": working, "change": change, "manual": manual, "row": row})
+        cells += [None] * (-len(cells) % 7)
+        months.append({"first": first, "weeks": [cells[i:i + 7] for i in range(0, len(cells), 7)]})
+    edits = sorted((r for r in rows.values() if r.source == WorkingDay.Source.MANUAL), key=lambda r: r.date)
+    return {
+        "year": year, "months": months, "counts": counts, "edits": edits,
+        # The year's days come from the official calendar unless the fill fell back to Mon–Fri.
+        "fallback": any(r.source == WorkingDay.Source.WEEKDAY for r in rows.values()),
+        "filled": bool(rows),
+    }
+
+
 def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date) -> tuple[list[dt.date], list[dict]]:
     """考勤月报表: a row per cadre in post during the month, a cell per day, totals. Three queries."""
     first, last = month_bounds(month)

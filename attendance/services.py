@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from assignments.models import Assignment, Cadre, Finding, Profile, Region, Village
 from assignments.selectors import can_manage_county, scope_for_user
 
-from .models import LeaveRequest, PresenceRecord, WorkingDay, WorkLog
+from .models import DailyPresenceSummary, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
 from .selectors import (
     active_on,
     assignment_on,
@@ -74,6 +74,52 @@ def working_days_ensure(*, start: dt.date, end: dt.date) -> None:
         except NotImplementedError:
             rows.append(WorkingDay(date=day, is_working_day=day.weekday() < 5, source=WorkingDay.Source.WEEKDAY))
     WorkingDay.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+WORKING_DAY_YEARS = (2000, 2100)  # a typo like 20026 or 1926 is refused, not stored
+EDIT_REASON_MAX = WorkingDay._meta.get_field("edit_reason").max_length
+
+
+def working_day_set(*, user, day: dt.date, is_working_day: bool, reason: str) -> WorkingDay:
+    """The province sets one day to working or rest, saying why.
+
+    The day becomes source "manual" with who, when and why: working_days_ensure only adds
+    missing days, so a later refill from chinesecalendar keeps the edit. A day turned into
+    rest closes its open missing-check-in findings at once (the nightly scan would do the same,
+    with the same note); a day turned into working is checked by the next scan of that day.
+    """
+    # The province edits the calendar: this is the province's one write in attendance.
+    if scope_for_user(user).role != Role.PROVINCE:
+        raise PermissionDenied(_("Only province reviewers can change the working-day calendar."))
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("Say why this day changes (for example the State Council notice).")
+    elif len(reason) > EDIT_REASON_MAX:
+        errors["reason"] = _("Keep the reason under %(n)d characters.") % {"n": EDIT_REASON_MAX}
+    low, high = WORKING_DAY_YEARS
+    if not isinstance(day, dt.date) or not low <= day.year <= high:
+        errors["day"] = _("Choose a date between %(low)d and %(high)d.") % {"low": low, "high": high}
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        wd, _created = WorkingDay.objects.update_or_create(date=day, defaults={
+            "is_working_day": is_working_day, "source": WorkingDay.Source.MANUAL,
+            "edited_by": user, "edited_at": now, "edit_reason": reason,
+        })
+        if not is_working_day:
+            Finding.objects.filter(kind=Finding.Kind.MISSING_CHECKIN, status=Finding.Status.OPEN,
+                                   period=day.isoformat()).update(
+                status=Finding.Status.RESOLVED, resolved_at=now,
+                resolution_note=_("Resolved automatically: the calendar now marks this day as a day off."))
+        # The dashboards' daily summaries carry the day's working flag and expected count:
+        # rebuild that one day if it was summarised (one INSERT … SELECT for the province).
+        from .summaries import presence_summaries_refresh  # summaries imports this module
+
+        if DailyPresenceSummary.objects.filter(day=day).exists():
+            presence_summaries_refresh(days=[day], now=now)
+    return wd
 
 
 # --- presence -----------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from .forms import (
     LeaveReturnForm,
     ResolveForm,
     ReviewForm,
+    WorkingDaySetForm,
     WorkLogForm,
     apply_service_errors,
 )
@@ -410,6 +411,67 @@ def scan_run(request: HttpRequest) -> HttpResponse:
                                 "%(r)d findings resolved automatically.") % {
         "day": result.day.isoformat(), "m": result.missing, "u": result.unreturned, "r": result.resolved})
     return redirect("attendance:finding_list")
+
+
+# --- working-day calendar ------------------------------------------------------------------------
+
+
+def _year(value: str | None) -> int:
+    """?year=YYYY within the calendar's range; anything else is this year."""
+    low, high = services.WORKING_DAY_YEARS
+    if value and value.isdigit() and low <= int(value) <= high:
+        return int(value)
+    return timezone.localdate().year
+
+
+def _working_days_page(request: HttpRequest, *, year: int, form: WorkingDaySetForm | None = None) -> HttpResponse:
+    # Fill the year first (official data or the Mon–Fri fallback): the page shows what the scan uses.
+    services.working_days_ensure(start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
+    can_edit = gate.scope_for_user(request.user).role == Role.PROVINCE
+    if can_edit and form is None:
+        # A province reviewer who clicked a day gets it in the form.
+        picked = request.GET.get("day", "")
+        try:
+            day = dt.date.fromisoformat(picked) if picked else None
+        except ValueError:
+            day = None
+        form = WorkingDaySetForm(initial={"day": day} if day else None)
+    return render(request, "attendance/working_days.html", {
+        "cal": selectors.working_days_year(year=year), "year": year, "prev": year - 1, "next": year + 1,
+        "low": services.WORKING_DAY_YEARS[0], "high": services.WORKING_DAY_YEARS[1],
+        "can_edit": can_edit, "form": form if can_edit else None, "today": timezone.localdate(),
+    })
+
+
+@profile_required
+def working_days(request: HttpRequest) -> HttpResponse:
+    """The year's working days as the scan sees them. Public information: every scoped role reads it."""
+    return _working_days_page(request, year=_year(request.GET.get("year")))
+
+
+@profile_required
+@require_POST
+def working_day_set(request: HttpRequest) -> HttpResponse:
+    # The province edits the calendar; this is the province's one write in attendance. Everyone
+    # else is refused before the input is read.
+    _require_roles(request, Role.PROVINCE)
+    form = WorkingDaySetForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            wd = services.working_day_set(user=request.user, day=d["day"], is_working_day=d["is_working_day"],
+                                          reason=d["reason"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            label = _("a working day") if wd.is_working_day else _("a rest day")
+            messages.success(request, _("%(day)s is now %(label)s.") % {"day": wd.date.isoformat(), "label": label})
+            return redirect(f"{reverse('attendance:working_days')}?year={wd.date.year}")
+    day = form.cleaned_data.get("day") if hasattr(form, "cleaned_data") else None
+    year = day.year if day and services.WORKING_DAY_YEARS[0] <= day.year <= services.WORKING_DAY_YEARS[1] \
+        else _year(request.POST.get("year"))
+    messages.error(request, _("Nothing was changed: correct the form below."))
+    return _working_days_page(request, year=year, form=form)
 
 
 # --- monthly report (考勤月报表) --------------------------------------------------------------------
