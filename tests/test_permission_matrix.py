@@ -85,7 +85,7 @@ def _training_objects(w) -> None:
     """A 3-day county course in 苍溪县 attended by the cadre, and one in 金堂县."""
     from decimal import Decimal
 
-    from training.models import OrganiserLevel, TrainingCourse, TrainingRecord
+    from training.models import OrganiserLevel, TrainingCourse, TrainingRecord, TrainingRequirement
 
     for suffix, county, cadre in (("", w.county, w.cadre), ("far_", w.far_county, w.far_cadre)):
         course = TrainingCourse.objects.create(
@@ -95,6 +95,8 @@ def _training_objects(w) -> None:
         )
         TrainingRecord.objects.create(cadre=cadre, course=course, days_attended=3, hours_attended=24)
         setattr(w, f"{suffix}course", course)
+        setattr(w, f"{suffix}county_requirement", TrainingRequirement.objects.create(
+            name=f"{county.name}培训要求", region=county, levels=",county,", min_days_per_course=3))
 
 
 def _supervision_objects(w) -> None:
@@ -206,6 +208,11 @@ MATRIX: dict[str, Spec] = {
     "attendance:finding_resolve": Spec("manage", "cadre", _pk("finding"), _pk("far_finding"), method="post",
                                        data=lambda w: {"note": "已核实"}),
     "attendance:monthly_report": Spec("list", allowed=SCOPED - {"cadre_user"}),
+    "attendance:working_days": Spec("list"),
+    # The province edits the working-day calendar: the province's one write in attendance.
+    "attendance:working_day_set": Spec("list", method="post", allowed={"province_reviewer"},
+                                       data=lambda w: {"day": "2026-10-08", "is_working_day": "0",
+                                                       "reason": "国务院办公厅通知"}),
     # --- dashboard: drill-down is ?region=, covered in tests/dashboard (other city → 404) ------
     "dashboard:index": Spec("list", allowed=SCOPED - {"liaison", "cadre_user"}),
     "dashboard:export": Spec("export", allowed=SCOPED - {"liaison", "cadre_user"}),
@@ -220,6 +227,11 @@ MATRIX: dict[str, Spec] = {
     "training:record_import": Spec("manage", "cadre", _pk("course"), _pk("far_course")),
     "training:cadre_training": Spec("read", "cadre", _pk("cadre"), _pk("far_cadre")),
     "training:requirement_list": Spec("list"),
+    # County staff set their county's rules; province reviewers province-wide ones (the
+    # province's only rule-setting write). City reviewers and the rest only read them.
+    "training:requirement_create": Spec("list", allowed=COUNTY_STAFF | {"province_reviewer"}),
+    # A county's rule: its county staff only (the province reviewer sees it: 403; 剑阁县: 404).
+    "training:requirement_edit": Spec("manage", "cadre", _pk("county_requirement"), _pk("far_county_requirement")),
     "training:report": Spec("list", allowed=REPORTERS),
     "training:report_export": Spec("list", allowed=REPORTERS),
     # --- supervision ----------------------------------------------------------------------
