@@ -48,7 +48,7 @@ class ProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ("user", "region", "unit")
 
 
-# --- supervision (issue 5) ----------------------------------------------------------------
+# --- supervision -------------------------------------------------------------------------
 
 from .models import (  # noqa: E402
     AnnualAssessment,

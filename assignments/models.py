@@ -398,7 +398,7 @@ class Finding(models.Model):
         return f"{self.get_kind_display()} {self.cadre} {self.period}"
 
 
-# --- supervision, incentives and publicity (issue 5) -------------------------------------
+# --- supervision, incentives and publicity ----------------------------------------------
 #
 # Inspections (暗访/调研/指导), annual assessment (考核), recall and replacement (召回/撤换),
 # the benefits ledger and exemplars. Rows that a region-scoped list filters on store the

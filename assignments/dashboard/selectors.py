@@ -17,12 +17,22 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from assignments.models import Assignment, Finding, Profile, Region, Village
+from assignments.models import (
+    Assignment,
+    Commendation,
+    Finding,
+    GoodPracticeCase,
+    Inspection,
+    InspectionMember,
+    Profile,
+    Region,
+    ReplacementObligation,
+    Village,
+)
 from assignments.selectors import regions_for_user, scope_for_user
 
 Role = Profile.Role
@@ -34,18 +44,6 @@ DASHBOARD_ROLES = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP)
 CHILD_LEVEL = {Level.PROVINCE: Level.CITY, Level.CITY: Level.COUNTY, Level.COUNTY: Level.TOWNSHIP,
                Level.TOWNSHIP: "village"}
 
-
-def _supervision():
-    """The supervision models (issue 5), or None while they are not there."""
-    from assignments import models as m
-
-    if not hasattr(m, "Inspection"):
-        return None
-    return m
-
-
-def _training_installed() -> bool:
-    return apps.is_installed("training")
 
 
 # --- the gate ---------------------------------------------------------------------------------
@@ -217,8 +215,6 @@ class Dashboard:
     commendations: list
     cases: list
     as_of: object  # datetime of the summaries' refresh, or None
-    has_training: bool
-    has_supervision: bool
 
 
 def _quarter_start(day: dt.date) -> dt.date:
@@ -335,37 +331,32 @@ def dashboard_for_region(*, region: Region, today: dt.date, trend_days: int = 90
             r.changes_year += a["n"]
             r.changes_by_reason[a["end_reason"]] += a["n"]
 
-    has_training = _training_installed()
-    if has_training:
-        _training_compliance(g, row, rows, today=today)
+    _training_compliance(g, row, rows, today=today)
 
-    sup = _supervision()
     quarter_start = _quarter_start(today)
-    commendations, cases = [], []
-    if sup is not None:
-        unexcused = sup.InspectionMember.Outcome.UNEXCUSED
-        for i in (
-            sup.Inspection.objects.filter(g.where("village"), date__gte=quarter_start, date__lte=today)
-            .annotate(bad=Exists(sup.InspectionMember.objects.filter(inspection=OuterRef("pk"), outcome=unexcused)))
-            .values(k=F(g.key("village"))).annotate(n=Count("id"), bad_n=Count("id", filter=Q(bad=True))).order_by()
-        ):
-            if (r := row(i["k"])):
-                r.inspections_quarter += i["n"]
-                r.inspections_unexcused += i["bad_n"]
-        for o in (
-            sup.ReplacementObligation.objects.filter(g.where("village"), status=sup.ReplacementObligation.Status.OPEN)
-            .values(k=F(g.key("village"))).annotate(n=Count("id")).order_by()
-        ):
-            if (r := row(o["k"])):
-                r.replacements_open += o["n"]
-        commendations = list(
-            sup.Commendation.objects.filter(_county_or_township(g, "cadre__assignments__village", "county_id"))
-            .select_related("cadre").distinct().order_by("-date", "-id")[:10]
-        )
-        cases = list(
-            sup.GoodPracticeCase.objects.filter(g.where("village")).select_related("village")
-            .order_by("-date", "-id")[:10]
-        )
+    unexcused = InspectionMember.Outcome.UNEXCUSED
+    for i in (
+        Inspection.objects.filter(g.where("village"), date__gte=quarter_start, date__lte=today)
+        .annotate(bad=Exists(InspectionMember.objects.filter(inspection=OuterRef("pk"), outcome=unexcused)))
+        .values(k=F(g.key("village"))).annotate(n=Count("id"), bad_n=Count("id", filter=Q(bad=True))).order_by()
+    ):
+        if (r := row(i["k"])):
+            r.inspections_quarter += i["n"]
+            r.inspections_unexcused += i["bad_n"]
+    for o in (
+        ReplacementObligation.objects.filter(g.where("village"), status=ReplacementObligation.Status.OPEN)
+        .values(k=F(g.key("village"))).annotate(n=Count("id")).order_by()
+    ):
+        if (r := row(o["k"])):
+            r.replacements_open += o["n"]
+    commendations = list(
+        Commendation.objects.filter(_county_or_township(g, "cadre__assignments__village", "county_id"))
+        .select_related("cadre").distinct().order_by("-date", "-id")[:10]
+    )
+    cases = list(
+        GoodPracticeCase.objects.filter(g.where("village")).select_related("village")
+        .order_by("-date", "-id")[:10]
+    )
 
     # The dispatching units with the most open findings in the region.
     top_units = list(
@@ -389,7 +380,6 @@ def dashboard_for_region(*, region: Region, today: dt.date, trend_days: int = 90
         findings_by_kind=[(k, str(kind_labels.get(k, k)), n) for k, n in total.findings_by_kind.most_common()],
         changes_by_reason=[(k, str(reason_labels.get(k, k)), n) for k, n in total.changes_by_reason.most_common()],
         top_units=top_units, cadres=cadres, commendations=commendations, cases=cases, as_of=as_of,
-        has_training=has_training, has_supervision=sup is not None,
     )
 
 

@@ -127,12 +127,11 @@ def _sheets(board: selectors.Dashboard) -> dict[str, tuple[list[str], list[list]
             [[c["name"], c["role"], c["village"], c["expected"], c["present"], _pct(c["rate"]), c["open_findings"]]
              for c in board.cadres],
         )
-    if board.has_supervision:
-        sheets["exemplars"] = (
-            [_("Kind"), _("Title"), _("Date"), _("Cadre or village")],
-            [[_("Commendation"), c.title, c.date, c.cadre.name] for c in board.commendations]
-            + [[_("Good-practice case"), c.title, c.date, c.village.name] for c in board.cases],
-        )
+    sheets["exemplars"] = (
+        [_("Kind"), _("Title"), _("Date"), _("Cadre or village")],
+        [[_("Commendation"), c.title, c.date, c.cadre.name] for c in board.commendations]
+        + [[_("Good-practice case"), c.title, c.date, c.village.name] for c in board.cases],
+    )
     return sheets
 
 

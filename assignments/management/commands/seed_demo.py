@@ -595,7 +595,7 @@ class Command(BaseCommand):
                 )
             else:
                 self.stdout.write(f"Note: --days {opts['days']} ignored: the attendance app is not installed.")
-        # Supervision (issue 5): inspections, assessments, a recall per county, payments, exemplars.
+        # Supervision: inspections, assessments, a recall per county, payments, exemplars.
         from ._demo_supervision import seed_supervision
 
         sup: dict[str, int] = {}
