@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from .codes import code_labels, pack_codes, unpack_codes
 from .idcard import mask_id_number, validate_id_number
 
 
@@ -109,17 +110,15 @@ class Village(models.Model):
 
     @property
     def category_list(self) -> list[str]:
-        return [c for c in self.categories.split(",") if c]
+        return unpack_codes(self.categories)
 
     @property
     def category_labels(self) -> list[str]:
-        labels = dict(VillageCategory.choices)
-        return [str(labels.get(c, c)) for c in self.category_list]
+        return code_labels(self.categories, VillageCategory.choices)
 
     @staticmethod
     def pack_categories(codes) -> str:
-        codes = [c for c in VillageCategory.values if c in set(codes)]
-        return f",{','.join(codes)}," if codes else ""
+        return pack_codes(codes, VillageCategory.values)
 
 
 class DispatchingUnit(models.Model):

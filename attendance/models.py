@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from assignments.codes import code_labels, pack_codes, unpack_codes
 from assignments.models import Assignment, Cadre, Region
 
 
@@ -237,17 +238,15 @@ class WorkLog(models.Model):
 
     @property
     def duty_list(self) -> list[str]:
-        return [c for c in self.duties.split(",") if c]
+        return unpack_codes(self.duties)
 
     @property
     def duty_labels(self) -> list[str]:
-        labels = dict(Duty.choices)
-        return [str(labels.get(c, c)) for c in self.duty_list]
+        return code_labels(self.duties, Duty.choices)
 
     @staticmethod
     def pack_duties(codes) -> str:
-        codes = [c for c in Duty.values if c in set(codes)]
-        return f",{','.join(codes)}," if codes else ""
+        return pack_codes(codes, Duty.values)
 
 
 class DailyPresenceSummary(models.Model):

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from assignments.codes import code_labels, unpack_codes
 from assignments.models import Cadre, DispatchingUnit, Region
 
 
@@ -37,18 +38,6 @@ class Topic(models.TextChoices):
     POLICY = "policy", _("Policy and theory")
     SKILLS = "skills", _("Practical skills")
     OTHER = "other", _("Other")
-
-
-def pack_codes(codes, allowed) -> str:
-    """Comma-wrapped codes (",a,b,") in the order of `allowed`: portable to SQLite and
-    PostgreSQL and filterable with `field__contains=",code,"`."""
-    wanted = set(codes)
-    kept = [c for c in allowed if c in wanted]
-    return f",{','.join(kept)}," if kept else ""
-
-
-def unpack_codes(value: str) -> list[str]:
-    return [c for c in (value or "").split(",") if c]
 
 
 class TrainingCourse(models.Model):
@@ -110,8 +99,7 @@ class TrainingCourse(models.Model):
 
     @property
     def topic_labels(self) -> list[str]:
-        labels = dict(Topic.choices)
-        return [str(labels.get(c, c)) for c in self.topic_list]
+        return code_labels(self.topics, Topic.choices)
 
 
 class TrainingRecord(models.Model):
@@ -204,8 +192,7 @@ class TrainingRequirement(models.Model):
 
     @property
     def level_labels(self) -> list[str]:
-        labels = dict(OrganiserLevel.choices)
-        return [str(labels.get(c, c)) for c in self.level_list]
+        return code_labels(self.levels, OrganiserLevel.choices)
 
     def period_key(self, year: int) -> str:
         """Finding.period for this requirement: per tenure, or per tenure and year."""

@@ -18,10 +18,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assignments import selectors as gate
+from assignments.codes import pack_codes
 from assignments.models import Assignment, Cadre, DispatchingUnit, Finding, Region
 
 from . import selectors
-from .models import OrganiserLevel, Topic, TrainingCourse, TrainingRecord, TrainingRequirement, pack_codes
+from .models import OrganiserLevel, Topic, TrainingCourse, TrainingRecord, TrainingRequirement
 
 Role = gate.Role
 
