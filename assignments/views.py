@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
+from . import roster, selectors, services
 from .access import page_of as _page
 from .access import profile_required
 from .filters import CadreFilter, UnitFilter, VillageFilter
@@ -459,9 +459,8 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         # Imported here: the roster module is optional for every other page.
-        from .roster import roster_import as do_import
 
-        result = do_import(user=request.user, data=form.cleaned_data["file"].read())
+        result = roster.roster_import(user=request.user, data=form.cleaned_data["file"].read())
         if not result.errors:
             messages.success(request, _(
                 "Roster imported: %(created)d cadres added, %(updated)d updated, "
@@ -476,17 +475,13 @@ def roster_import(request: HttpRequest) -> HttpResponse:
 
 @profile_required
 def roster_export(request: HttpRequest) -> HttpResponse:
-    from .roster import roster_export as do_export
-
     cadres = _filtered_cadres(request).qs
-    data = do_export(user=request.user, cadres=cadres)
+    data = roster.roster_export(user=request.user, cadres=cadres)
     # The file is the Chinese-format roster whatever the page language, so is its name.
     return _xlsx_response(data, f"花名册-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @profile_required
 def roster_template(request: HttpRequest) -> HttpResponse:
-    from .roster import roster_export as do_export
-
-    data = do_export(user=request.user, cadres=Cadre.objects.none())
+    data = roster.roster_export(user=request.user, cadres=Cadre.objects.none())
     return _xlsx_response(data, "花名册模板.xlsx")
