@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from assignments.models import Assignment, Cadre, Finding, Profile, Region, Village
 from assignments.selectors import can_manage_county, scope_for_user
 
-from .models import DailyPresenceSummary, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
+from .models import CountyAttendanceSetting, DailyPresenceSummary, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
 from .selectors import (
     active_on,
     assignment_on,
@@ -206,23 +206,48 @@ def _insert_with_history(record: PresenceRecord, *, user) -> bool:
     is 1 round trip instead of 4 (BEGIN, INSERT, history INSERT, COMMIT) on the busiest write
     of the app. Columns come from the models' metadata, and a history column this code does
     not know makes it fall back to save(), so a model change cannot silently drop data."""
-    if _fast_insert_possible():
-        sql, params = _checkin_insert_sql(record, user=user)
-        if sql is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                row = cursor.fetchone()
-            if row is None:
-                return False
-            record.pk = row[0]
-            record._state.adding, record._state.db = False, connection.alias
-            return True
+    plan = _checkin_plan(with_target=False) if _fast_insert_possible() else None
+    if plan is not None:
+        sql, fields, hist_values = plan
+        with connection.cursor() as cursor:
+            cursor.execute(sql, _checkin_params(record, fields, hist_values))
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        record.pk = row[0]
+        record._state.adding, record._state.db = False, connection.alias
+        return True
     try:
         with transaction.atomic():
             record.save()
     except IntegrityError:
         return False
     return True
+
+
+def _checkin_in_one_statement(record: PresenceRecord) -> tuple[tuple[int, int, int, bool] | None, bool | None]:
+    """The whole check-in as one PostgreSQL statement: find today's post (what
+    selectors.checkin_target answers) and, unless its county checks locations, insert the record
+    and its history row. Returns (target or None, inserted?), inserted None when nothing was
+    tried (a located county: the caller checks the position first) or the fast path is off."""
+    plan = _checkin_plan(with_target=True) if _fast_insert_possible() else None
+    if plan is None:
+        return checkin_target(cadre_id=record.cadre_id, day=record.date), None
+    sql, fields, hist_values = plan
+    params = [record.cadre_id, record.date, record.date, *_checkin_params(record, fields, hist_values)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    assignment_id, village_id, county_id, located, record_id = row
+    if located:
+        return (assignment_id, village_id, county_id, True), None
+    record.assignment_id = assignment_id
+    if record_id is not None:
+        record.pk = record_id
+        record._state.adding, record._state.db = False, connection.alias
+    return (assignment_id, village_id, county_id, False), record_id is not None
 
 
 def _history_user_id(record: PresenceRecord) -> int | None:
@@ -238,76 +263,114 @@ def _history_user_id(record: PresenceRecord) -> int | None:
     return user.pk if user is not None and user.is_authenticated else None
 
 
-def _checkin_insert_sql(record: PresenceRecord, *, user):
+def _checkin_params(record: PresenceRecord, fields, hist_values) -> list:
+    params = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
+    for name, f in hist_values:
+        if name == "history_date":
+            params.append(f.get_db_prep_save(timezone.now(), connection))
+        elif name == "history_user_id":
+            params.append(_history_user_id(record))
+        else:  # history_change_reason
+            params.append(getattr(record, "_change_reason", None))
+    return params
+
+
+@functools.cache
+def _checkin_plan(*, with_target: bool):
+    """(SQL, record fields given as parameters, history values given as parameters), built once
+    per process from the models' metadata; None if the history model has a column this code
+    does not know how to fill (then save() does the work)."""
     history = PresenceRecord.history.model
     qn = connection.ops.quote_name
     fields = [f for f in PresenceRecord._meta.concrete_fields if not f.primary_key]
-    params = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
     own = {f.attname: f.column for f in PresenceRecord._meta.concrete_fields}
-    hist_cols, hist_exprs = [], []
+    hist_cols, hist_exprs, hist_values = [], [], []
     for f in history._meta.concrete_fields:
         if f.attname == "history_id":
             continue
         if f.attname in own:
             hist_exprs.append(f"r.{qn(own[f.attname])}")
-        elif f.attname == "history_date":
-            hist_exprs.append("%s")
-            params.append(f.get_db_prep_save(timezone.now(), connection))
         elif f.attname == "history_type":
             hist_exprs.append("'+'")
-        elif f.attname == "history_user_id":
+        elif f.attname in ("history_date", "history_user_id", "history_change_reason"):
             hist_exprs.append("%s")
-            params.append(_history_user_id(record))
-        elif f.attname == "history_change_reason":
-            hist_exprs.append("%s")
-            params.append(getattr(record, "_change_reason", None))
+            hist_values.append((f.attname, f))
         else:
-            return None, None  # a history column we do not know how to fill: let save() do it
+            return None
         hist_cols.append(qn(f.column))
     table, hist_table = qn(PresenceRecord._meta.db_table), qn(history._meta.db_table)
-    sql = (
-        f"WITH r AS (INSERT INTO {table} ({', '.join(qn(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING *) "
-        f"INSERT INTO {hist_table} ({', '.join(hist_cols)}) SELECT {', '.join(hist_exprs)} FROM r "
-        f"RETURNING {qn('id')}"
+    columns = ", ".join(qn(f.column) for f in fields)
+    history_insert = f"INSERT INTO {hist_table} ({', '.join(hist_cols)}) SELECT {', '.join(hist_exprs)} FROM r"
+    if not with_target:
+        sql = (f"WITH r AS (INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
+               f"ON CONFLICT DO NOTHING RETURNING *) {history_insert} RETURNING {qn('id')}")
+        return sql, fields, hist_values
+    # The post on the day, as selectors.checkin_target (active_on, Assignment.Meta.ordering),
+    # and the county's location switch.
+    asg, village = Assignment._meta, Village._meta
+    setting = CountyAttendanceSetting._meta
+
+    def col(meta, name):
+        return qn(meta.get_field(name).column)
+
+    target = (
+        f"SELECT s.{col(asg, 'id')}, s.{col(asg, 'village')}, v.{col(village, 'county')}, EXISTS ("
+        f"SELECT 1 FROM {qn(setting.db_table)} c WHERE c.{col(setting, 'county')} = v.{col(village, 'county')} "
+        f"AND c.{col(setting, 'location_checkin_enabled')}) "
+        f"FROM {qn(asg.db_table)} s JOIN {qn(village.db_table)} v ON v.{col(village, 'id')} = s.{col(asg, 'village')} "
+        f"WHERE s.{col(asg, 'cadre')} = %s AND s.{col(asg, 'start_date')} <= %s "
+        f"AND (s.{col(asg, 'end_date')} IS NULL OR s.{col(asg, 'end_date')} >= %s) "
+        f"ORDER BY s.{col(asg, 'start_date')} DESC, s.{col(asg, 'id')} LIMIT 1"
     )
-    return sql, params
+    values = ", ".join("a.id" if f.attname == "assignment_id" else "%s" for f in fields)
+    sql = (
+        f"WITH a (id, village_id, county_id, located) AS ({target}), "
+        f"r AS (INSERT INTO {table} ({columns}) SELECT {values} FROM a WHERE NOT a.located "
+        f"ON CONFLICT DO NOTHING RETURNING *), "
+        f"h AS ({history_insert}) "
+        f"SELECT a.id, a.village_id, a.county_id, a.located, (SELECT r.{qn('id')} FROM r) FROM a"
+    )
+    return sql, [f for f in fields if f.attname != "assignment_id"], hist_values
 
 
 def presence_checkin(*, user, latitude=None, longitude=None, accuracy=None) -> CheckinResult:
     """The cadre's one-tap check-in for today (server date). A second tap changes nothing.
 
-    The hot path of the app (every cadre, every morning), so it costs one small read (the post
-    and its county's location switch, `checkin_target`) and one insert: a second tap is caught
-    by the unique (cadre, date) constraint instead of being looked up first. The village and
-    county (with its boundary) are read only where the county checks locations."""
+    The hot path of the app (every cadre, every morning). On PostgreSQL it is one statement:
+    find today's post and its county's location switch, and, where locations are not checked,
+    insert the record and its history row (a second tap is caught by the unique (cadre, date)
+    constraint instead of being looked up first). Where the county checks locations, the
+    village and county (with its boundary) are read and the position checked before the insert."""
     scope = scope_for_user(user)
     if scope.role != Role.CADRE or not scope.cadre_id:
         raise PermissionDenied(_("Only a cadre can do this, for themselves."))
-    cadre_id = scope.cadre_id
     today = timezone.localdate()
-    target = checkin_target(cadre_id=cadre_id, day=today)
+    record = PresenceRecord(
+        cadre_id=scope.cadre_id, date=today, kind=PresenceRecord.Kind.IN_VILLAGE,
+        source=PresenceRecord.Source.SELF, recorded_at=timezone.now(), recorded_by=user,
+    )
+    record._history_user = user  # the history row names the cadre, in a request or not
+    target, inserted = _checkin_in_one_statement(record)
     if target is None:
         raise ValidationError(_("You are not stationed in a village today, so there is nothing to check in to."))
     assignment_id, village_id, _county_id, located = target
-    record = PresenceRecord(
-        cadre_id=cadre_id, assignment_id=assignment_id, date=today, kind=PresenceRecord.Kind.IN_VILLAGE,
-        source=PresenceRecord.Source.SELF, recorded_at=timezone.now(), recorded_by=user,
-    )
-    if located:
-        village = Village.objects.select_related("county").get(pk=village_id)
-        if latitude is not None and longitude is not None:
-            record.latitude = Decimal(str(round(float(latitude), 6)))
-            record.longitude = Decimal(str(round(float(longitude), 6)))
-        record.accuracy_m = float(accuracy) if accuracy is not None else None
-        problems = _location_problems(village=village, county=village.county, latitude=latitude,
-                                      longitude=longitude, accuracy=accuracy)
-        if problems:
-            record.review_status = Review.NEEDS_REVIEW
-            record.review_note = " ".join(problems)
-    if not _insert_with_history(record, user=user):
+    record.assignment_id = assignment_id
+    if inserted is None:
+        if located:
+            village = Village.objects.select_related("county").get(pk=village_id)
+            if latitude is not None and longitude is not None:
+                record.latitude = Decimal(str(round(float(latitude), 6)))
+                record.longitude = Decimal(str(round(float(longitude), 6)))
+            record.accuracy_m = float(accuracy) if accuracy is not None else None
+            problems = _location_problems(village=village, county=village.county, latitude=latitude,
+                                          longitude=longitude, accuracy=accuracy)
+            if problems:
+                record.review_status = Review.NEEDS_REVIEW
+                record.review_note = " ".join(problems)
+        inserted = _insert_with_history(record, user=user)
+    if not inserted:
         # Already a record today (an earlier tap, two taps at once, leave, the township's).
-        existing = PresenceRecord.objects.get(cadre_id=cadre_id, date=today)
+        existing = PresenceRecord.objects.get(cadre_id=scope.cadre_id, date=today)
         return CheckinResult(existing, False, _already_message(existing))
     if record.review_status == Review.NEEDS_REVIEW:
         message = _("Checked in. Your location could not be confirmed (%(why)s) so county staff will review it.") % {

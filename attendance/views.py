@@ -13,7 +13,7 @@ from io import BytesIO
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -116,15 +116,23 @@ def checkin(request: HttpRequest) -> HttpResponse:
         form = CheckinForm(request.POST)
         # Bad coordinates are dropped, not fatal: the check-in is stored and goes to review.
         data = form.cleaned_data if form.is_valid() else {}
+        # The page's script asks for JSON and shows the answer in place (one request per tap);
+        # a plain form post gets the usual message and redirect.
+        wants_json = request.headers.get("Accept", "").startswith("application/json")
         try:
             result = services.presence_checkin(
                 user=request.user, latitude=data.get("latitude"), longitude=data.get("longitude"),
                 accuracy=data.get("accuracy"),
             )
         except ValidationError as exc:
+            if wants_json:
+                return JsonResponse({"created": False, "message": " ".join(exc.messages)}, status=400)
             messages.error(request, " ".join(exc.messages))
         else:
-            level = messages.SUCCESS if result.created and result.record.review_status == "ok" else messages.INFO
+            review = result.record.review_status == PresenceRecord.Review.NEEDS_REVIEW
+            if wants_json:
+                return JsonResponse({"created": result.created, "review": review, "message": result.message})
+            level = messages.SUCCESS if result.created and not review else messages.INFO
             messages.add_message(request, level, result.message)
         return redirect("attendance:checkin")
     cadre = _require_cadre(request)

@@ -82,7 +82,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with the logged-in user kept in the cache (see assignments/auth.py).
+    "assignments.auth.CachedModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -141,7 +142,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
-            "KEY_PREFIX": "zhucun",
+            # Cached sessions, users and scopes are keyed by ids of one database: two databases
+            # sharing a Redis (a demo and a bench, say) must not read each other's.
+            "KEY_PREFIX": f"zhucun:{DATABASES['default']['NAME']}",
         }
     }
 else:

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from assignments.models import Profile
 from assignments.selectors import scope_for_user
@@ -117,12 +118,61 @@ def test_a_second_checkin_adds_neither_record_nor_history(world, today):
     assert PresenceRecord.history.filter(cadre_id=world.cadre.id).count() == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement insert is PostgreSQL only")
-def test_checkin_on_postgresql_is_one_read_and_one_statement(world, today, django_assert_num_queries):
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement check-in is PostgreSQL only")
+def test_checkin_on_postgresql_is_one_statement(world, today, django_assert_num_queries):
     user = _fresh(world.cadre_user)
     scope_for_user(_fresh(world.cadre_user))  # as after opening the check-in page
-    with django_assert_num_queries(2):
-        services.presence_checkin(user=user)
+    with django_assert_num_queries(1):
+        result = services.presence_checkin(user=user)
+    assert result.created and result.record.assignment_id == world.assignment.id
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement check-in is PostgreSQL only")
+def test_a_warm_checkin_request_costs_one_database_statement(world, today, client, django_assert_num_queries):
+    # Session, user and scope come from the cache once the cadre has opened the page.
+    client.force_login(world.cadre_user)
+    client.get(reverse("attendance:checkin"))
+    with django_assert_num_queries(1):
+        response = client.post(reverse("attendance:checkin"), HTTP_ACCEPT="application/json")
+    assert response.json()["created"] is True
+    assert PresenceRecord.objects.filter(cadre=world.cadre, date=TODAY).count() == 1
+
+
+def test_the_one_statement_picks_the_same_post_as_the_selector(world, today):
+    # Two posts on the day (a hand-over): the newest start wins, as in selectors.checkin_target.
+    from attendance.selectors import checkin_target
+    from tests.factories import AssignmentFactory
+
+    world.assignment.start_date = TODAY - dt.timedelta(days=400)
+    world.assignment.end_date, world.assignment.end_reason = TODAY, "rotation"
+    world.assignment.save()
+    newer = AssignmentFactory(cadre=world.cadre, village=world.village2, start_date=TODAY)
+    expected = checkin_target(cadre_id=world.cadre.id, day=TODAY)
+    result = services.presence_checkin(user=_fresh(world.cadre_user))
+    assert expected[0] == newer.id and result.record.assignment_id == newer.id
+    assert PresenceRecord.objects.get(cadre=world.cadre, date=TODAY).assignment_id == newer.id
+
+
+def test_a_cadre_not_in_post_today_gets_a_message_and_nothing_is_written(world, today):
+    from django.core.exceptions import ValidationError
+
+    world.assignment.start_date = TODAY + dt.timedelta(days=1)
+    world.assignment.planned_end_date = TODAY + dt.timedelta(days=700)
+    world.assignment.save()
+    with pytest.raises(ValidationError):
+        services.presence_checkin(user=_fresh(world.cadre_user))
+    assert not PresenceRecord.objects.filter(cadre=world.cadre).exists()
+    assert not PresenceRecord.history.filter(cadre_id=world.cadre.id).exists()
+
+
+def test_a_day_the_township_already_recorded_is_left_as_it_is(world, today):
+    PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=TODAY,
+                                  kind=PresenceRecord.Kind.TRIP, source=PresenceRecord.Source.KEEPER,
+                                  recorded_by=world.township_staff, recorded_at=timezone.now())
+    result = services.presence_checkin(user=_fresh(world.cadre_user))
+    assert not result.created and "township" in result.message
+    record = PresenceRecord.objects.get(cadre=world.cadre, date=TODAY)
+    assert record.kind == PresenceRecord.Kind.TRIP and record.history.count() == 1
 
 
 def test_the_boundary_cache_gives_the_same_verdict_as_a_fresh_parse(world, today):

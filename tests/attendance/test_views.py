@@ -46,6 +46,24 @@ def test_cadre_checks_in_with_one_tap_and_a_second_tap_adds_nothing(client, worl
     assert 'id="today-status"' in response.content.decode()
 
 
+def test_the_pages_script_gets_a_json_answer_and_a_second_tap_changes_nothing(client, world, today):
+    c = _as(client, world.cadre_user)
+    first = c.post(reverse("attendance:checkin"), HTTP_ACCEPT="application/json")
+    second = c.post(reverse("attendance:checkin"), HTTP_ACCEPT="application/json")
+    assert first.status_code == 200 and first.json()["created"] is True and not first.json()["review"]
+    assert second.status_code == 200 and second.json()["created"] is False
+    assert "already checked in" in second.json()["message"]
+    assert PresenceRecord.objects.filter(cadre=world.cadre, date=TODAY).count() == 1
+
+
+def test_a_json_checkin_without_a_post_today_is_refused_with_the_reason(client, world, today):
+    world.assignment.start_date = TODAY + dt.timedelta(days=3)
+    world.assignment.save()
+    response = _as(client, world.cadre_user).post(reverse("attendance:checkin"), HTTP_ACCEPT="application/json")
+    assert response.status_code == 400 and "not stationed" in response.json()["message"]
+    assert not PresenceRecord.objects.filter(cadre=world.cadre).exists()
+
+
 def _locate(world):
     CountyAttendanceSetting.objects.create(county=world.county, location_checkin_enabled=True)
     world.village.latitude, world.village.longitude = 31.73, 105.93
