@@ -169,9 +169,15 @@ class PresenceRecord(models.Model):
     # Kinds that count as days in the village for the monthly requirement.
     COUNTED_KINDS = (Kind.IN_VILLAGE, Kind.TRIP)
 
-    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="presence_records", verbose_name=_("cadre"))
+    # Indexes are kept to what queries use, because every check-in writes each of them (and
+    # the history row its own): cadre and assignment are the leading columns of the unique
+    # (cadre, date) constraint and of (assignment, date); leave and reviewed_by are mostly empty,
+    # so their indexes are partial (see Meta).
+    cadre = models.ForeignKey(
+        Cadre, models.CASCADE, related_name="presence_records", verbose_name=_("cadre"), db_index=False,
+    )
     assignment = models.ForeignKey(
-        Assignment, models.CASCADE, related_name="presence_records", verbose_name=_("assignment"),
+        Assignment, models.CASCADE, related_name="presence_records", verbose_name=_("assignment"), db_index=False,
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -183,7 +189,7 @@ class PresenceRecord(models.Model):
     )
     leave = models.ForeignKey(
         LeaveRequest, models.SET_NULL, null=True, blank=True, related_name="presence_records",
-        verbose_name=_("leave request"),
+        verbose_name=_("leave request"), db_index=False,
     )
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -195,11 +201,12 @@ class PresenceRecord(models.Model):
     review_note = models.TextField(_("review note"), blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("reviewed by"),
+        verbose_name=_("reviewed by"), db_index=False,
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     correction_reason = models.TextField(_("correction reason"), blank=True)
-    history = HistoricalRecords()
+    # History is read by record (id) and date; the copies of the foreign keys need no index.
+    history = HistoricalRecords(no_db_index=["cadre", "assignment", "leave", "recorded_by", "reviewed_by"])
 
     class Meta:
         verbose_name = _("presence record")
@@ -209,6 +216,8 @@ class PresenceRecord(models.Model):
             # Covers the daily scan's "who has a record on day D": an index-only lookup.
             models.Index(fields=["date", "cadre", "review_status"], name="presence_day_cadre"),
             models.Index(fields=["assignment", "date"], name="presence_assignment_date"),
+            models.Index(fields=["leave"], name="presence_leave", condition=Q(leave__isnull=False)),
+            models.Index(fields=["reviewed_by"], name="presence_reviewed_by", condition=Q(reviewed_by__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["cadre", "date"], name="presence_one_per_cadre_per_day"),

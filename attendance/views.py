@@ -103,6 +103,9 @@ def _neighbour_months(month: dt.date) -> tuple[str, str]:
     return f"{prev:%Y-%m}", f"{nxt:%Y-%m}"
 
 
+CHECKIN_POSITION_FIELDS = ("latitude", "longitude", "accuracy")
+
+
 # --- cadre: check-in --------------------------------------------------------------------------
 
 
@@ -113,9 +116,12 @@ def checkin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # The service checks the role itself; no Cadre row is loaded on this hot path.
         _require_roles(request, Role.CADRE)
-        form = CheckinForm(request.POST)
-        # Bad coordinates are dropped, not fatal: the check-in is stored and goes to review.
-        data = form.cleaned_data if form.is_valid() else {}
+        # Coordinates come only where the county checks locations. Bad ones are dropped, not
+        # fatal: the check-in is stored and goes to review.
+        data = {}
+        if any(request.POST.get(name) for name in CHECKIN_POSITION_FIELDS):
+            form = CheckinForm(request.POST)
+            data = form.cleaned_data if form.is_valid() else {}
         # The page's script asks for JSON and shows the answer in place (one request per tap);
         # a plain form post gets the usual message and redirect.
         wants_json = request.headers.get("Accept", "").startswith("application/json")

@@ -195,3 +195,26 @@ def test_a_located_county_still_gets_the_location_checks(world, today):
     result = services.presence_checkin(user=_fresh(world.cadre_user), latitude=30.0, longitude=104.0, accuracy=900)
     assert result.record.review_status == PresenceRecord.Review.NEEDS_REVIEW
     assert "accuracy" in result.record.review_note
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_a_new_database_connection_prepares_the_checkin_statement_again(world, today):
+    # A reconnect (CONN_MAX_AGE, a dropped link) is a new session without the prepared
+    # statement; the check-in must notice and prepare it again rather than fail.
+    member_user = get_user_model().objects.create_user("member", password="x")
+    Profile.objects.create(user=member_user, role=Profile.Role.CADRE)
+    world.member.user = member_user
+    world.member.save()
+    assert services.presence_checkin(user=_fresh(world.cadre_user)).created
+    connection.close()
+    assert services.presence_checkin(user=_fresh(member_user)).created
+    assert PresenceRecord.objects.filter(date=TODAY).count() == 2
+
+
+def test_located_coordinates_are_stored_as_given(world, today):
+    CountyAttendanceSetting.objects.create(county=world.county, location_checkin_enabled=True)
+    services.presence_checkin(user=_fresh(world.cadre_user), latitude=31.7312346, longitude=105.9354321, accuracy=12.5)
+    record = PresenceRecord.objects.get(cadre=world.cadre, date=TODAY)
+    assert (str(record.latitude), str(record.longitude), record.accuracy_m) == ("31.731235", "105.935432", 12.5)
+    assert record.history.get().latitude == record.latitude
