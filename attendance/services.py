@@ -754,29 +754,38 @@ class ScanResult:
         return d
 
 
-_FINDING_COLUMNS = ["kind", "cadre_id", "assignment_id", "village_id", "county_id", "period", "severity", "status",
-                    "detail", "first_seen", "last_seen", "resolution_note"]
+def _insert_findings(*, kind: str, new: list[tuple], now) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on the unique (kind, assignment, period), for rows
+    (assignment_id, period, cadre_id, village_id, county_id, severity, detail).
 
-
-def _insert_findings(new: list[Finding]) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING on the unique (kind, assignment, period).
-
-    On PostgreSQL through psycopg2's execute_values: at month end ten thousand findings are
-    normal, and bulk_create spends most of its time compiling per-row SQL in Python."""
+    At month end ten thousand new findings are normal. On PostgreSQL they go in as one
+    statement over arrays (unnest), with what every row shares (kind, status, times) passed
+    once: bulk_create spent ~1 s compiling per-row SQL, and per-row VALUES through psycopg2
+    still ~0.3 s adapting the same timestamp 20,000 times."""
     if connection.vendor == "postgresql":
-        try:
-            from psycopg2.extras import execute_values
-        except ImportError:  # another driver: the portable path below
-            execute_values = None
-        if execute_values is not None:
-            sql = (f"INSERT INTO {connection.ops.quote_name(Finding._meta.db_table)} ({', '.join(_FINDING_COLUMNS)}) "
-                   "VALUES %s ON CONFLICT DO NOTHING")
-            rows = [(f.kind, f.cadre_id, f.assignment_id, f.village_id, f.county_id, f.period, int(f.severity),
-                     Finding.Status.OPEN, f.detail, f.first_seen, f.last_seen, "") for f in new]
-            with connection.cursor() as cursor:
-                execute_values(cursor.cursor, sql, rows, page_size=5000)
-            return
-    Finding.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+        meta = Finding._meta
+
+        def col(name):
+            return connection.ops.quote_name(meta.get_field(name).column)
+
+        columns = ["kind", "status", "first_seen", "last_seen", "resolution_note",
+                   "assignment", "period", "cadre", "village", "county", "severity", "detail"]
+        arrays = ["assignment", "period", "cadre", "village", "county", "severity", "detail"]
+        array_types = [f"{meta.get_field(name).db_type(connection).split('(')[0]}[]" for name in arrays]
+        sql = (
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({', '.join(col(c) for c in columns)}) "
+            f"SELECT %s, %s, %s, %s, '', t.* FROM unnest({', '.join(f'%s::{t}' for t in array_types)}) AS t "
+            "ON CONFLICT DO NOTHING"
+        )
+        values = [list(column) for column in zip(*new, strict=True)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [kind, Finding.Status.OPEN, now, now, *values])
+        return
+    Finding.objects.bulk_create([
+        Finding(kind=kind, assignment_id=aid, period=period, cadre_id=cadre_id, village_id=village_id,
+                county_id=county_id, severity=severity, detail=detail, first_seen=now, last_seen=now)
+        for aid, period, cadre_id, village_id, county_id, severity, detail in new
+    ], batch_size=2000, ignore_conflicts=True)
 
 
 def _upsert_findings(*, kind: str, rows: dict, existing_qs, now, resolve_absent_note: str = "") -> tuple[int, int, int]:
@@ -795,9 +804,7 @@ def _upsert_findings(*, kind: str, rows: dict, existing_qs, now, resolve_absent_
     for key, (cadre_id, village_id, county_id, severity, detail) in rows.items():
         old = existing.get(key)
         if old is None:
-            new.append(Finding(kind=kind, assignment_id=key[0], period=key[1], cadre_id=cadre_id,
-                               village_id=village_id, county_id=county_id, severity=severity, detail=detail,
-                               first_seen=now, last_seen=now))
+            new.append((key[0], key[1], cadre_id, village_id, county_id, int(severity), detail))
             continue
         reopen = old["status"] == Finding.Status.RESOLVED and old["resolved_by_id"] is None
         if reopen or (old["status"] == Finding.Status.OPEN and (old["severity"], old["detail"]) != (severity, detail)):
@@ -805,7 +812,7 @@ def _upsert_findings(*, kind: str, rows: dict, existing_qs, now, resolve_absent_
                         status=Finding.Status.OPEN, resolved_at=None, resolution_note="")
             changed.append(f)
     if new:
-        _insert_findings(new)
+        _insert_findings(kind=kind, new=new, now=now)
     if changed:
         Finding.objects.bulk_update(changed, ["severity", "detail", "last_seen", "status", "resolved_at",
                                               "resolution_note"], batch_size=2000)
@@ -938,6 +945,9 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
     }
     period = f"{first:%Y-%m}"
     rows = {}
+    # Translated once, filled per row (tens of thousands of rows at month end).
+    template = _("%(p)d days in the village in %(m)s; %(r)d required (%(min)d a month, pro-rated for %(d)d days in "
+                 "post and %(l)d days of leave).")
     for aid, cadre_id, village_id, county_id, start, end in assignments:
         in_post = (min(end or last, last) - max(start, first)).days + 1
         present, leave = counts.get(aid, (0, 0))
@@ -946,10 +956,8 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
         required = min((minimum * max(in_post - leave, 0)) // month_days, max(working_in_post - leave, 0))
         if present < required:
             severity = Finding.Severity.CRITICAL if present * 2 < required else Finding.Severity.WARNING
-            rows[(aid, period)] = (cadre_id, village_id, county_id, severity, _(
-                "%(p)d days in the village in %(m)s; %(r)d required (%(min)d a month, pro-rated for %(d)d days in "
-                "post and %(l)d days of leave).") % {"p": present, "m": period, "r": required, "min": minimum,
-                                                      "d": in_post, "l": leave})
+            rows[(aid, period)] = (cadre_id, village_id, county_id, severity, template % {
+                "p": present, "m": period, "r": required, "min": minimum, "d": in_post, "l": leave})
     existing = Finding.objects.filter(kind=Finding.Kind.PRESENCE_SHORTFALL, period=period).filter(
         _county_q(county, "county_id"))
     created, updated, resolved = _upsert_findings(
