@@ -85,7 +85,42 @@ def _prepare(n: int, warm_scope: bool = True) -> list[str]:
     return keys
 
 
-def _load(path: str, sessions: list[str], concurrency: int, accept: str = "*/*") -> tuple[float, dict[int, int]]:
+def _cpu_seconds() -> dict[tuple[str, str], float]:
+    """CPU time (user + system) so far of every process on this machine, by (pid, group):
+    the gunicorn workers, PostgreSQL, Redis, this client, the rest. Linux /proc only."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    me = str(os.getpid())
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        seconds = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        group = ("client" if pid == me else "gunicorn" if "gunicorn" in cmd else
+                 "postgresql" if comm.startswith("postgres") else "redis" if comm.startswith("redis") else "other")
+        out[(pid, group)] = seconds
+    return out
+
+
+def _cpu_per_request(before: dict, after: dict, n: int) -> str:
+    groups: dict[str, float] = {}
+    for key, seconds in after.items():
+        groups[key[1]] = groups.get(key[1], 0.0) + seconds - before.get(key, 0.0)
+    order = ["gunicorn", "postgresql", "redis", "client", "other"]
+    return ", ".join(f"{g} {groups.get(g, 0.0) / n * 1000:.2f}" for g in order) + \
+        f"; total {sum(groups.values()) / n * 1000:.2f} ms CPU per request"
+
+
+def _load(path: str, sessions: list[str], concurrency: int, accept: str = "*/*",
+          cpu: list | None = None) -> tuple[float, dict[int, int]]:
     work: queue.Queue = queue.Queue()
     for key in sessions:
         work.put(key)
@@ -120,12 +155,16 @@ def _load(path: str, sessions: list[str], concurrency: int, accept: str = "*/*")
         conn.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    cpu_before = _cpu_seconds() if cpu is not None else None
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return len(sessions) / (time.perf_counter() - started), statuses
+    elapsed = time.perf_counter() - started
+    if cpu is not None:
+        cpu.append(f"{path}: {_cpu_per_request(cpu_before, _cpu_seconds(), len(sessions))}")
+    return len(sessions) / elapsed, statuses
 
 
 def run(n: int = 3000, concurrency: int = 8, workers: int = 4, warm_scope: bool = True) -> None:
@@ -151,10 +190,11 @@ def run(n: int = 3000, concurrency: int = 8, workers: int = 4, warm_scope: bool 
             except OSError:
                 time.sleep(0.2)
         _load("/bench/bare/", sessions[:200], concurrency)  # warm-up: every worker imports and connects
-        bare_rps, bare_status = _load("/bench/bare/", sessions, concurrency)
-        auth_rps, auth_status = _load("/bench/bare-logged-in/", sessions, concurrency)
+        cpu: list[str] = []
+        bare_rps, bare_status = _load("/bench/bare/", sessions, concurrency, cpu=cpu)
+        auth_rps, auth_status = _load("/bench/bare-logged-in/", sessions, concurrency, cpu=cpu)
         # As the check-in page's script sends it: a POST asking for JSON, answered in place.
-        checkin_rps, checkin_status = _load("/attendance/", sessions, concurrency, accept="application/json")
+        checkin_rps, checkin_status = _load("/attendance/", sessions, concurrency, accept="application/json", cpu=cpu)
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=20)
@@ -171,6 +211,9 @@ def run(n: int = 3000, concurrency: int = 8, workers: int = 4, warm_scope: bool 
     print(f"check-in:   {checkin_rps:7.0f} req/s  statuses {checkin_status}  "
           f"({checkin_rps / bare_rps:.0%} of the bare view; {checkin_rps / auth_rps:.0%} of the one that loads the user)")
     print(f"records stored for today: {stored:,}; successful check-ins (200, created): {ok:,}; equal: {stored == ok}")
+    print("CPU per request, by process (ms; the machine's whole CPU time while each side ran):")
+    for line in cpu:
+        print(f"  {line}")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DJANGO_DEBUG", "0")
+# Sessions, users and cadre scopes live in the cache; for the check-in part it must be Redis,
+# shared with the gunicorn workers, as in production.
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
 
 import django  # noqa: E402
 
