@@ -63,8 +63,12 @@ def _days(start: dt.date, end: dt.date):
 
 def working_days_ensure(*, start: dt.date, end: dt.date) -> None:
     """Fill missing days of the calendar table: official data where the package has it,
-    Monday–Friday otherwise. Days already there (maybe edited by hand) are kept."""
-    if WorkingDay.objects.filter(date__range=(start, end)).count() == (end - start).days + 1:
+    Monday–Friday otherwise. Days already there are kept, except Monday–Friday fallback days
+    whose year the package has learnt since (an upgrade of chinesecalendar): those become
+    official. Days edited by hand are never touched."""
+    stats = WorkingDay.objects.filter(date__range=(start, end)).aggregate(
+        n=Count("date"), fallback=Count("date", filter=Q(source=WorkingDay.Source.WEEKDAY)))
+    if stats["n"] == (end - start).days + 1 and not stats["fallback"]:
         return
     rows = []
     for day in _days(start, end):
@@ -73,7 +77,39 @@ def working_days_ensure(*, start: dt.date, end: dt.date) -> None:
                                    source=WorkingDay.Source.OFFICIAL))
         except NotImplementedError:
             rows.append(WorkingDay(date=day, is_working_day=day.weekday() < 5, source=WorkingDay.Source.WEEKDAY))
-    WorkingDay.objects.bulk_create(rows, ignore_conflicts=True)
+    missing = stats["n"] < len(rows)
+    official = {r.date: r.is_working_day for r in rows if r.source == WorkingDay.Source.OFFICIAL}
+    if not missing and not official:
+        return  # fallback days whose year the package still does not know: nothing to do
+    with transaction.atomic():
+        if missing:
+            WorkingDay.objects.bulk_create(rows, ignore_conflicts=True)
+        if stats["fallback"] and official:
+            _working_days_upgrade(official=official)
+
+
+def _working_days_upgrade(*, official: dict[dt.date, bool]) -> None:
+    """Fallback (Monday–Friday) days for which official data now exists take it; a day that
+    turns out to be a day off closes its open missing-check-in findings, as a province edit does."""
+    stale = list(WorkingDay.objects.filter(date__in=list(official), source=WorkingDay.Source.WEEKDAY))
+    if not stale:
+        return
+    for wd in stale:
+        wd.is_working_day, wd.source = official[wd.date], WorkingDay.Source.OFFICIAL
+    WorkingDay.objects.bulk_update(stale, ["is_working_day", "source"])
+    now = timezone.now()
+    days_off = [wd.date.isoformat() for wd in stale if not wd.is_working_day]
+    if days_off:
+        Finding.objects.filter(kind=Finding.Kind.MISSING_CHECKIN, status=Finding.Status.OPEN,
+                               period__in=days_off).update(
+            status=Finding.Status.RESOLVED, resolved_at=now,
+            resolution_note=_("Resolved automatically: the calendar now marks this day as a day off."))
+    from .summaries import presence_summaries_refresh  # summaries imports this module
+
+    summarised = list(DailyPresenceSummary.objects.filter(day__in=[wd.date for wd in stale])
+                      .values_list("day", flat=True).distinct())
+    if summarised:
+        presence_summaries_refresh(days=summarised, now=now)
 
 
 WORKING_DAY_YEARS = (2000, 2100)  # a typo like 20026 or 1926 is refused, not stored

@@ -212,3 +212,29 @@ def test_the_service_refuses_other_roles_and_bad_input_itself(world):
 
 def test_the_set_address_takes_posts_only(client, world):
     assert _as(client, world.province_reviewer).get(reverse(SET)).status_code == 405
+
+
+def test_fallback_days_become_official_once_the_package_knows_their_year(world):
+    # As if the table had been filled before chinesecalendar knew 2026: National Day as a
+    # plain Thursday, with a missing check-in flagged on it; a hand-edited day beside it.
+    national_day, thursday_after = dt.date(2026, 10, 1), dt.date(2026, 10, 15)
+    WorkingDay.objects.create(date=national_day, is_working_day=True, source=WorkingDay.Source.WEEKDAY)
+    WorkingDay.objects.create(date=thursday_after, is_working_day=False, source=WorkingDay.Source.MANUAL,
+                              edit_reason="县里统一安排")
+    finding = Finding.objects.create(
+        kind=Finding.Kind.MISSING_CHECKIN, cadre=world.cadre, assignment=world.assignment, village=world.village,
+        county=world.county, period=national_day.isoformat(), first_seen=timezone.now(), last_seen=timezone.now())
+    services.working_days_ensure(start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))
+    upgraded = WorkingDay.objects.get(date=national_day)
+    assert (upgraded.source, upgraded.is_working_day) == (WorkingDay.Source.OFFICIAL, False)
+    assert WorkingDay.objects.get(date=thursday_after).source == WorkingDay.Source.MANUAL  # edits are kept
+    finding.refresh_from_db()
+    assert finding.status == Finding.Status.RESOLVED and "day off" in finding.resolution_note
+    assert WorkingDay.objects.filter(date__range=(national_day, dt.date(2026, 10, 31))).count() == 31
+
+
+def test_a_year_the_package_still_does_not_know_stays_on_the_fallback_without_writes(world, django_assert_num_queries):
+    services.working_days_ensure(start=dt.date(2099, 1, 1), end=dt.date(2099, 1, 31))
+    with django_assert_num_queries(1):  # the one count; nothing to fill or upgrade
+        services.working_days_ensure(start=dt.date(2099, 1, 1), end=dt.date(2099, 1, 31))
+    assert set(WorkingDay.objects.filter(date__year=2099).values_list("source", flat=True)) == {"weekday"}
