@@ -383,3 +383,26 @@ def test_dashboard_selectors_run_a_fixed_number_of_queries(world, today, django_
         selectors.exemplars_recent(user=user, limit=5)
     with django_assert_max_num_queries(6):
         selectors.benefit_arrears(user=user, year=2026)
+
+
+def test_the_nightly_task_closes_an_obligation_filled_outside_the_replacement_form(world, today):
+    # A roster import creates assignments without the replacement form; the nightly task
+    # notices that the unit has filled the post and closes the obligation.
+    from assignments import tasks
+    from tests.factories import AssignmentFactory, CadreFactory
+
+    obligation = services.cadre_recall(user=world.owner, assignment=world.member_assignment, reason="不胜任")
+    fresh = CadreFactory(unit=world.unit, county=world.county)
+    new = AssignmentFactory(cadre=fresh, village=world.village, role=obligation.role, start_date=TODAY)
+    assert tasks.close_filled_replacement_obligations() == 1
+    obligation.refresh_from_db()
+    assert (obligation.status, obligation.fulfilled_by) == ("fulfilled", new)
+    assert tasks.close_filled_replacement_obligations() == 0  # a second night changes nothing
+
+
+def test_the_obligation_check_is_scheduled_every_night(world):
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="assignments.tasks.close_filled_replacement_obligations")
+    assert task.enabled and (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == (
+        "1", "45", "Asia/Shanghai")
