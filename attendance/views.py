@@ -103,10 +103,10 @@ def _neighbour_months(month: dt.date) -> tuple[str, str]:
     return f"{prev:%Y-%m}", f"{nxt:%Y-%m}"
 
 
-CHECKIN_POSITION_FIELDS = ("latitude", "longitude", "accuracy")
-
-
 # --- cadre: check-in --------------------------------------------------------------------------
+
+
+CHECKIN_POSITION_FIELDS = ("latitude", "longitude", "accuracy")
 
 
 @profile_required

@@ -148,8 +148,12 @@ if REDIS_URL:
             # Cached sessions, users and scopes are keyed by ids of one database: two databases
             # sharing a Redis (a demo and a bench, say) must not read each other's.
             "KEY_PREFIX": f"zhucun:{DATABASES['default']['NAME']}",
+            # Redis down or restarting: cache reads miss and writes are skipped (and logged), so
+            # sessions, users and scopes come from the database instead of every request failing.
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     # A high MAX_ENTRIES: the default (300) culls live sessions during a test run, and a culled
     # session costs one extra query, which makes query-count tests depend on test order.

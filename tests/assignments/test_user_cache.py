@@ -3,7 +3,7 @@ to an account that matters for a session (password, deactivation, a new login) s
 very next request."""
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -89,3 +89,14 @@ def test_a_cadres_scope_comes_with_the_cached_user(world, client, django_assert_
     user = CachedModelBackend().get_user(world.cadre_user.pk)
     with django_assert_num_queries(0):
         assert scope_for_user(user).cadre_id == world.cadre.id
+
+
+def test_a_redis_outage_costs_database_reads_not_logins_or_errors(world, client, settings):
+    # Nothing listens on port 1: every cache call fails at once and is ignored (and logged).
+    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+                                   "OPTIONS": {"IGNORE_EXCEPTIONS": True}}}
+    assert caches["default"].get("anything") is None and type(caches["default"]).__module__ == "django_redis.cache"
+    client.force_login(world.cadre_user)
+    response = client.post(reverse("attendance:checkin"), HTTP_ACCEPT="application/json")
+    assert response.status_code == 200 and response.json()["created"] is True
+    assert client.get(reverse("attendance:calendar_mine")).wsgi_request.user.pk == world.cadre_user.pk
