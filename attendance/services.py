@@ -97,19 +97,8 @@ def _working_days_upgrade(*, official: dict[dt.date, bool]) -> None:
     for wd in stale:
         wd.is_working_day, wd.source = official[wd.date], WorkingDay.Source.OFFICIAL
     WorkingDay.objects.bulk_update(stale, ["is_working_day", "source"])
-    now = timezone.now()
-    days_off = [wd.date.isoformat() for wd in stale if not wd.is_working_day]
-    if days_off:
-        Finding.objects.filter(kind=Finding.Kind.MISSING_CHECKIN, status=Finding.Status.OPEN,
-                               period__in=days_off).update(
-            status=Finding.Status.RESOLVED, resolved_at=now,
-            resolution_note=_("Resolved automatically: the calendar now marks this day as a day off."))
-    from .summaries import presence_summaries_refresh  # summaries imports this module
-
-    summarised = list(DailyPresenceSummary.objects.filter(day__in=[wd.date for wd in stale])
-                      .values_list("day", flat=True).distinct())
-    if summarised:
-        presence_summaries_refresh(days=summarised, now=now)
+    _working_days_changed(days=[wd.date for wd in stale], days_off=[wd.date for wd in stale if not wd.is_working_day],
+                          now=timezone.now())
 
 
 WORKING_DAY_YEARS = (2000, 2100)  # a typo like 20026 or 1926 is refused, not stored
@@ -144,18 +133,25 @@ def working_day_set(*, user, day: dt.date, is_working_day: bool, reason: str) ->
             "is_working_day": is_working_day, "source": WorkingDay.Source.MANUAL,
             "edited_by": user, "edited_at": now, "edit_reason": reason,
         })
-        if not is_working_day:
-            Finding.objects.filter(kind=Finding.Kind.MISSING_CHECKIN, status=Finding.Status.OPEN,
-                                   period=day.isoformat()).update(
-                status=Finding.Status.RESOLVED, resolved_at=now,
-                resolution_note=_("Resolved automatically: the calendar now marks this day as a day off."))
-        # The dashboards' daily summaries carry the day's working flag and expected count:
-        # rebuild that one day if it was summarised (one INSERT … SELECT for the province).
-        from .summaries import presence_summaries_refresh  # summaries imports this module
-
-        if DailyPresenceSummary.objects.filter(day=day).exists():
-            presence_summaries_refresh(days=[day], now=now)
+        _working_days_changed(days=[day], days_off=[] if is_working_day else [day], now=now)
     return wd
+
+
+def _working_days_changed(*, days: list[dt.date], days_off: list[dt.date], now) -> None:
+    """After calendar days changed (a province edit, official data replacing the fallback):
+    days that became days off close their open missing-check-in findings, and the dashboards'
+    daily summaries, which carry each day's working flag and expected count, are rebuilt for
+    the days that were summarised (one INSERT … SELECT for the province)."""
+    if days_off:
+        Finding.objects.filter(kind=Finding.Kind.MISSING_CHECKIN, status=Finding.Status.OPEN,
+                               period__in=[d.isoformat() for d in days_off]).update(
+            status=Finding.Status.RESOLVED, resolved_at=now,
+            resolution_note=_("Resolved automatically: the calendar now marks this day as a day off."))
+    from .summaries import presence_summaries_refresh  # summaries imports this module
+
+    summarised = sorted(set(DailyPresenceSummary.objects.filter(day__in=days).values_list("day", flat=True)))
+    if summarised:
+        presence_summaries_refresh(days=summarised, now=now)
 
 
 # --- presence -----------------------------------------------------------------------------------
@@ -333,6 +329,11 @@ def _execute_prepared(plan: _Plan, params: list):
         return cursor.fetchone()
 
 
+def _column(meta, name: str) -> str:
+    """The quoted column of a model field, for the hand-written statements below."""
+    return connection.ops.quote_name(meta.get_field(name).column)
+
+
 def _dollar_params(sql: str) -> str:
     parts = sql.split("%s")
     return "".join(part + (f"${i}" if i < len(parts) else "") for i, part in enumerate(parts, start=1))
@@ -372,10 +373,7 @@ def _checkin_plan(*, with_target: bool) -> _Plan | None:
     # and the county's location switch.
     asg, village = Assignment._meta, Village._meta
     setting = CountyAttendanceSetting._meta
-
-    def col(meta, name):
-        return qn(meta.get_field(name).column)
-
+    col = _column
     target = (
         f"SELECT s.{col(asg, 'id')}, s.{col(asg, 'village')}, v.{col(village, 'county')}, EXISTS ("
         f"SELECT 1 FROM {qn(setting.db_table)} c WHERE c.{col(setting, 'county')} = v.{col(village, 'county')} "
@@ -800,16 +798,12 @@ def _insert_findings(*, kind: str, new: list[tuple], now) -> None:
     still ~0.3 s adapting the same timestamp 20,000 times."""
     if connection.vendor == "postgresql":
         meta = Finding._meta
-
-        def col(name):
-            return connection.ops.quote_name(meta.get_field(name).column)
-
         columns = ["kind", "status", "first_seen", "last_seen", "resolution_note",
                    "assignment", "period", "cadre", "village", "county", "severity", "detail"]
         arrays = ["assignment", "period", "cadre", "village", "county", "severity", "detail"]
         array_types = [f"{meta.get_field(name).db_type(connection).split('(')[0]}[]" for name in arrays]
         sql = (
-            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({', '.join(col(c) for c in columns)}) "
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({', '.join(_column(meta, c) for c in columns)}) "
             f"SELECT %s, %s, %s, %s, '', t.* FROM unnest({', '.join(f'%s::{t}' for t in array_types)}) AS t "
             "ON CONFLICT DO NOTHING"
         )
