@@ -425,10 +425,11 @@ def presence_checkin(*, user, latitude=None, longitude=None, accuracy=None) -> C
     scope = scope_for_user(user)
     if scope.role != Role.CADRE or not scope.cadre_id:
         raise PermissionDenied(_("Only a cadre can do this, for themselves."))
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     record = PresenceRecord(
         cadre_id=scope.cadre_id, date=today, kind=PresenceRecord.Kind.IN_VILLAGE,
-        source=PresenceRecord.Source.SELF, recorded_at=timezone.now(), recorded_by_id=user.pk,
+        source=PresenceRecord.Source.SELF, recorded_at=now, recorded_by_id=user.pk,
     )
     record._history_user = user  # the history row names the cadre, in a request or not
     target, inserted = _checkin_in_one_statement(record)

@@ -112,7 +112,6 @@ CHECKIN_POSITION_FIELDS = ("latitude", "longitude", "accuracy")
 @profile_required
 @require_http_methods(["GET", "POST"])
 def checkin(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
     if request.method == "POST":
         # The service checks the role itself; no Cadre row is loaded on this hot path.
         _require_roles(request, Role.CADRE)
@@ -123,8 +122,9 @@ def checkin(request: HttpRequest) -> HttpResponse:
             form = CheckinForm(request.POST)
             data = form.cleaned_data if form.is_valid() else {}
         # The page's script asks for JSON and shows the answer in place (one request per tap);
-        # a plain form post gets the usual message and redirect.
-        wants_json = request.headers.get("Accept", "").startswith("application/json")
+        # a plain form post gets the usual message and redirect. (META, not request.headers,
+        # which copies every header into a new mapping: this is the busiest request of the app.)
+        wants_json = request.META.get("HTTP_ACCEPT", "").startswith("application/json")
         try:
             result = services.presence_checkin(
                 user=request.user, latitude=data.get("latitude"), longitude=data.get("longitude"),
@@ -141,6 +141,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
             level = messages.SUCCESS if result.created and not review else messages.INFO
             messages.add_message(request, level, result.message)
         return redirect("attendance:checkin")
+    today = timezone.localdate()
     cadre = _require_cadre(request)
     assignment = selectors.assignment_on(cadre=cadre, day=today)
     record = PresenceRecord.objects.filter(cadre=cadre, date=today).first()

@@ -4,9 +4,11 @@ Called by bench/attendance_scan.py (Django already set up, DATABASE_URL on Postg
 Creates logins and sessions for N cadres in post today, deletes their records for today, starts
 gunicorn (production settings + bench URLs), then sends N POSTs to the bare view and N check-in
 POSTs (one per cadre: a check-in is once a day; asking for JSON, as the check-in page's script
-does) from C client threads with keep-alive, and
-compares requests per second. Afterwards the number of today's self check-ins of those cadres
-must equal the number of successful check-ins.
+does) from C client threads, alternating by blocks of requests, and compares requests per second;
+the number of today's self check-ins of those cadres must equal the number of successful check-ins.
+Two more lines per round, for information: the bare view loading the logged-in user (what every
+page of the app pays before its view runs), and the check-in's PostgreSQL statement called from a
+bench view with no session and no user (what the write alone costs through the same stack).
 """
 from __future__ import annotations
 
@@ -110,17 +112,22 @@ def _cpu_seconds() -> dict[tuple[str, str], float]:
     return out
 
 
-def _cpu_per_request(before: dict, after: dict, n: int) -> str:
+def _cpu_per_request(before: dict, after: dict, n: int) -> dict[str, float]:
+    """ms of CPU per request, by process group."""
     groups: dict[str, float] = {}
     for key, seconds in after.items():
         groups[key[1]] = groups.get(key[1], 0.0) + seconds - before.get(key, 0.0)
-    order = ["gunicorn", "postgresql", "redis", "client", "other"]
-    return ", ".join(f"{g} {groups.get(g, 0.0) / n * 1000:.2f}" for g in order) + \
-        f"; total {sum(groups.values()) / n * 1000:.2f} ms CPU per request"
+    return {g: groups.get(g, 0.0) / n * 1000 for g in CPU_GROUPS}
+
+
+CPU_GROUPS = ["gunicorn", "postgresql", "redis", "client", "other"]
 
 
 def _load(path: str, sessions: list[str], concurrency: int, accept: str = "*/*",
-          cpu: list | None = None) -> tuple[float, dict[int, int]]:
+          body=None) -> tuple[float, dict[int, int], dict[str, float]]:
+    """POST `path` once per session from `concurrency` threads (keep-alive where the server
+    allows it): requests per second, statuses, and the machine's CPU per request by process.
+    `body(session_key)` gives a form body (default: none)."""
     work: queue.Queue = queue.Queue()
     for key in sessions:
         work.put(key)
@@ -135,16 +142,16 @@ def _load(path: str, sessions: list[str], concurrency: int, accept: str = "*/*",
             except queue.Empty:
                 break
             try:
-                conn.request("POST", path, body="", headers={
+                conn.request("POST", path, body=body(key) if body else "", headers={
                     "Cookie": f"sessionid={key}; csrftoken={CSRF}", "X-CSRFToken": CSRF,
                     "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
                 resp = conn.getresponse()
-                body = resp.read()
+                answer = resp.read()
                 status = resp.status
                 # 302 to the login page is a failure; so is a JSON check-in that stored nothing.
                 if status == 302 and "login" in (resp.getheader("Location") or ""):
                     status = 401
-                elif accept == "application/json" and status == 200 and b'"created": true' not in body:
+                elif accept == "application/json" and status == 200 and b'"created": true' not in answer:
                     status = 409
             except (OSError, http.client.HTTPException):
                 conn.close()
@@ -155,20 +162,61 @@ def _load(path: str, sessions: list[str], concurrency: int, accept: str = "*/*",
         conn.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    cpu_before = _cpu_seconds() if cpu is not None else None
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    if cpu is not None:
-        cpu.append(f"{path}: {_cpu_per_request(cpu_before, _cpu_seconds(), len(sessions))}")
-    return len(sessions) / elapsed, statuses
+    return len(sessions) / elapsed, statuses, _cpu_per_request(cpu_before, _cpu_seconds(), len(sessions))
 
 
-def run(n: int = 3000, concurrency: int = 8, workers: int = 4, warm_scope: bool = True) -> None:
+def _stored_today() -> int:
+    return PresenceRecord.objects.filter(cadre__user__username__startswith="bench_att_", date=timezone.localdate(),
+                                         source=PresenceRecord.Source.SELF).count()
+
+
+def _clear_today() -> None:
+    PresenceRecord.objects.filter(cadre__user__username__startswith="bench_att_", date=timezone.localdate()).delete()
+
+
+def _interleaved(pairs, blocks: list[list[str]], concurrency: int) -> dict[str, dict]:
+    """Each block of sessions through each (name, path, accept, body) in turn, block after block,
+    so every line is measured across the same stretch of time; per line: overall requests per
+    second (all its requests / all its time), statuses, mean CPU per request, and the per-block
+    requests per second."""
+    out = {name: {"requests": 0, "seconds": 0.0, "statuses": {}, "cpu": dict.fromkeys(CPU_GROUPS, 0.0),
+                  "blocks": []} for name, *_ in pairs}
+    for block in blocks:
+        for name, path, accept, body in pairs:
+            rps, statuses, cpu = _load(path, block, concurrency, accept=accept, body=body)
+            line = out[name]
+            line["requests"] += len(block)
+            line["seconds"] += len(block) / rps
+            line["blocks"].append(rps)
+            for status, count in statuses.items():
+                line["statuses"][status] = line["statuses"].get(status, 0) + count
+            for g in CPU_GROUPS:
+                line["cpu"][g] += cpu[g] * len(block)
+    for line in out.values():
+        line["rps"] = line["requests"] / line["seconds"]
+        line["cpu"] = {g: ms / line["requests"] for g, ms in line["cpu"].items()}
+    return out
+
+
+def run(n: int = 3000, concurrency: int = 8, workers: int = 4, warm_scope: bool = True, block: int = 500) -> None:
+    """The sides are interleaved in blocks of `block` requests (bare view, check-in, bare view,
+    check-in, …): this machine's speed drifts by ±20 % within a minute (a shared virtual
+    machine), and a drift must not fall on one side only. Each check-in block has its own
+    cadres, since a cadre checks in once a day."""
     sessions = _prepare(n, warm_scope)
+    blocks = [sessions[i:i + block] for i in range(0, len(sessions), block)]
+    # For the "statement alone" line: each session's cadre and user, as the bench view takes them.
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    user_of = {key: int(SessionStore(key)[SESSION_KEY]) for key in sessions}
+    cadre_of_user = dict(Cadre.objects.filter(user_id__in=user_of.values()).values_list("user_id", "id"))
+    statement_body = {key: f"cadre={cadre_of_user[uid]}&user={uid}" for key, uid in user_of.items()}
     db = settings.DATABASES["default"]
     env = {
         **os.environ, "DJANGO_SETTINGS_MODULE": "bench.attendance_settings", "DJANGO_SECRET_KEY": settings.SECRET_KEY,
@@ -180,6 +228,7 @@ def run(n: int = 3000, concurrency: int = 8, workers: int = 4, warm_scope: bool 
          "-b", f"127.0.0.1:{PORT}", "--chdir", str(ROOT), "--log-level", "warning"],
         cwd=ROOT, env=env,
     )
+    bare = ("bare", "/bench/bare/", "*/*", None)
     try:
         for _ in range(100):
             try:
@@ -189,31 +238,48 @@ def run(n: int = 3000, concurrency: int = 8, workers: int = 4, warm_scope: bool 
                 break
             except OSError:
                 time.sleep(0.2)
-        _load("/bench/bare/", sessions[:200], concurrency)  # warm-up: every worker imports and connects
-        cpu: list[str] = []
-        bare_rps, bare_status = _load("/bench/bare/", sessions, concurrency, cpu=cpu)
-        auth_rps, auth_status = _load("/bench/bare-logged-in/", sessions, concurrency, cpu=cpu)
-        # As the check-in page's script sends it: a POST asking for JSON, answered in place.
-        checkin_rps, checkin_status = _load("/attendance/", sessions, concurrency, accept="application/json", cpu=cpu)
+        # Warm-up: every worker imports, connects and serves both kinds of page a while.
+        _load("/bench/bare/", sessions[:1000], concurrency)
+        _load("/bench/bare-logged-in/", sessions[:1000], concurrency)
+        _clear_today()
+        # The verdict: the bare view and the check-in (as the page's script sends it: a POST
+        # asking for JSON, answered in place), and for information the bare view that loads the
+        # logged-in user.
+        main = _interleaved([bare, ("check-in", "/attendance/", "application/json", None),
+                             ("logged-in", "/bench/bare-logged-in/", "*/*", None)], blocks, concurrency)
+        stored, ok = _stored_today(), main["check-in"]["statuses"].get(200, 0)
+        _clear_today()
+        alone = _interleaved([bare, ("statement", "/bench/checkin-statement/", "application/json",
+                                     statement_body.get)], blocks, concurrency)
+        _clear_today()
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=20)
-    today = timezone.localdate()
-    stored = PresenceRecord.objects.filter(cadre__user__username__startswith="bench_att_", date=today,
-                                           source=PresenceRecord.Source.SELF).count()
-    ok = checkin_status.get(200, 0)
     engine = settings.SESSION_ENGINE.rsplit(".", 1)[-1]
     backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
-    print(f"{len(sessions):,} requests each, {concurrency} client threads, gunicorn {workers} sync workers; "
-          f"sessions {engine}, cache {backend}, cadre scopes {'cached' if warm_scope else 'not cached'}")
-    print(f"bare view:  {bare_rps:7.0f} req/s  statuses {bare_status}")
-    print(f"bare view, user loaded (information only): {auth_rps:7.0f} req/s  statuses {auth_status}")
-    print(f"check-in:   {checkin_rps:7.0f} req/s  statuses {checkin_status}  "
-          f"({checkin_rps / bare_rps:.0%} of the bare view; {checkin_rps / auth_rps:.0%} of the one that loads the user)")
+    print(f"{len(sessions):,} requests per line in blocks of {block} (interleaved), {concurrency} client threads, "
+          f"gunicorn {workers} sync workers; sessions {engine}, cache {backend}, cadre scopes "
+          f"{'cached' if warm_scope else 'not cached'}")
+
+    def show(label: str, line: dict, base: dict | None) -> None:
+        ratio = f"  {line['rps'] / base['rps']:.0%} of the bare view" if base else ""
+        spread = ""
+        if base:
+            per_block = [r / b for r, b in zip(line["blocks"], base["blocks"], strict=True)]
+            spread = f" (blocks {min(per_block):.0%}–{max(per_block):.0%})"
+        print(f"{label:58s} {line['rps']:6.0f} req/s{ratio}{spread}  statuses {line['statuses']}")
+
+    show("bare view", main["bare"], None)
+    show("check-in", main["check-in"], main["bare"])
+    show("bare view loading the logged-in user (information)", main["logged-in"], main["bare"])
+    show("bare view, second pass", alone["bare"], None)
+    show("check-in statement alone, no session/user (information)", alone["statement"], alone["bare"])
     print(f"records stored for today: {stored:,}; successful check-ins (200, created): {ok:,}; equal: {stored == ok}")
-    print("CPU per request, by process (ms; the machine's whole CPU time while each side ran):")
-    for line in cpu:
-        print(f"  {line}")
+    print("CPU per request by process (ms; the machine's whole CPU time while each line ran):")
+    for label, line in [("bare view", main["bare"]), ("logged-in", main["logged-in"]),
+                        ("check-in", main["check-in"]), ("statement alone", alone["statement"])]:
+        print(f"  {label:16s} " + ", ".join(f"{g} {line['cpu'][g]:.2f}" for g in CPU_GROUPS)
+              + f"; total {sum(line['cpu'].values()):.2f}")
 
 
 if __name__ == "__main__":
@@ -225,5 +291,6 @@ if __name__ == "__main__":
     parser.add_argument("-c", type=int, default=8, help="Client threads.")
     parser.add_argument("-w", type=int, default=4, help="gunicorn sync workers.")
     parser.add_argument("--cold-scope", action="store_true", help="Check in without the cadres' scopes cached.")
+    parser.add_argument("--block", type=int, default=500, help="Requests per block; the sides alternate by block.")
     opts = parser.parse_args()
-    run(n=opts.n, concurrency=opts.c, workers=opts.w, warm_scope=not opts.cold_scope)
+    run(n=opts.n, concurrency=opts.c, workers=opts.w, warm_scope=not opts.cold_scope, block=opts.block)
