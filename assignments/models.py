@@ -394,7 +394,17 @@ class Finding(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.cadre} {self.period}"
+        return f"{self.get_kind_display()} {self.cadre} {self.period_label}"
+
+    @property
+    def period_label(self) -> str:
+        """The period as a reader says it: a day or a month as stored; a training rule's key
+        ("req7" per tenure, "req7-2026" per calendar year, see TrainingRequirement.period_key)
+        as "this tenure" or the year. The keys themselves mean nothing to county staff."""
+        if self.kind == self.Kind.UNMET_TRAINING and self.period.startswith("req"):
+            year = self.period.partition("-")[2]
+            return year or str(_("this tenure"))
+        return self.period
 
 
 # --- supervision, incentives and publicity ----------------------------------------------

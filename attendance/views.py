@@ -322,8 +322,10 @@ def keeper_grid(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("Already recorded differently (use a correction with a reason): %(names)s")
                                  % {"names": "、".join(result.conflicts)})
         return redirect(f"{reverse('attendance:keeper_grid')}?day={day.isoformat()}")
+    rows = selectors.keeper_grid_rows(user=request.user, day=day)
     return render(request, "attendance/keeper_grid.html", {
-        "rows": selectors.keeper_grid_rows(user=request.user, day=day), "day": day, "kinds": PresenceRecord.Kind.choices,
+        "rows": rows, "recorded": sum(1 for a in rows if a.record), "present": PresenceRecord.Kind.IN_VILLAGE,
+        "day": day, "kinds": PresenceRecord.Kind.choices,
         "prev": (day - dt.timedelta(days=1)).isoformat(), "next": (day + dt.timedelta(days=1)).isoformat(),
         "today": timezone.localdate(), "correction_form": CorrectionForm(initial={"day": day}),
     })
@@ -394,7 +396,8 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.findings_filtered(gate.findings_for_user(request.user), kind=kind, status=status)
     today = timezone.localdate()
     return render(request, "attendance/finding_list.html", {
-        "form": form, "page": _page(request, qs.order_by("-period", "village__code", "id")),
+        # Most severe first, then the newest: what county staff should look at before the rest.
+        "form": form, "page": _page(request, qs.order_by("-severity", "-first_seen", "village__code", "id")),
         "can_manage": gate.managed_county(request.user) is not None, "resolve_form": ResolveForm(),
         "fallback": selectors.calendar_fallback_years(years=[today.year - 1, today.year]),
     })

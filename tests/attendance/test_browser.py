@@ -75,3 +75,31 @@ def test_checkin_leave_approval_return_and_calendar_on_a_phone(world, live_serve
     assert cadre.locator("td[data-date='2026-11-17']").get_attribute("data-status") == "missing"
     assert cadre.locator("td[data-date='2026-11-18']").get_attribute("data-status") == "in_village"
     assert "1" in cadre.locator("#month-count strong").inner_text()
+
+
+def test_the_keeper_marks_everyone_not_yet_chosen_as_in_the_village(world, live_server, phone, monkeypatch):
+    # A township keeper with a page of cadres: one button ticks "in the village" for every row
+    # not chosen yet; rows already recorded or already chosen stay as they are, and nothing is
+    # saved until "Save the day".
+    from django.utils import timezone
+
+    from tests.factories import AssignmentFactory, CadreFactory
+
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+    third = AssignmentFactory(cadre=CadreFactory(name="周平", unit=world.unit, county=world.county),
+                              village=world.village2, start_date=TODAY - dt.timedelta(days=30))
+    PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=TODAY,
+                                  kind=PresenceRecord.Kind.IN_VILLAGE, source=PresenceRecord.Source.SELF,
+                                  recorded_by=world.cadre_user, recorded_at=timezone.now())
+    township = phone()
+    browser_login(township, live_server, "township")
+    township.goto(f"{live_server.url}/attendance/keeper/?day={TODAY.isoformat()}")
+    assert "1" in township.locator("#keeper-count").inner_text()
+    township.locator(f"label[for='k{world.member.pk}absent']").click()
+    township.locator("#mark-rest-present").click()
+    assert PresenceRecord.objects.filter(date=TODAY).count() == 1  # ticking saves nothing
+    township.locator("form:has(#mark-rest-present) button.btn-primary").click()
+    township.wait_for_selector(".alert-success")
+    kinds = dict(PresenceRecord.objects.filter(date=TODAY).values_list("cadre_id", "kind"))
+    assert kinds == {world.cadre.pk: "in_village", world.member.pk: "absent", third.cadre_id: "in_village"}
+    assert PresenceRecord.objects.get(cadre=world.cadre, date=TODAY).source == PresenceRecord.Source.SELF

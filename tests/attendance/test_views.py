@@ -216,6 +216,28 @@ def test_findings_page_filters_resolves_and_runs_the_county_scan(client, world, 
     assert "袁杰" not in open_only and "李明" in open_only
 
 
+def test_findings_page_lists_the_most_severe_first_and_names_training_periods_in_words(client, world):
+    from django.utils import timezone
+
+    now = timezone.now()
+
+    def finding(cadre, assignment, kind, period, severity):
+        return Finding.objects.create(kind=kind, cadre=cadre, assignment=assignment, village=assignment.village,
+                                      county=world.county, period=period, severity=severity, first_seen=now,
+                                      last_seen=now, detail=f"{kind} {period}")
+
+    finding(world.cadre, world.assignment, Finding.Kind.UNMET_TRAINING, "req7", Finding.Severity.NOTICE)
+    finding(world.member, world.member_assignment, Finding.Kind.UNMET_TRAINING, "req8-2026", Finding.Severity.NOTICE)
+    finding(world.member, world.member_assignment, Finding.Kind.UNEXCUSED_ABSENCE, "2026-10-31",
+            Finding.Severity.WARNING)
+    body = _as(client, world.owner).get(reverse("attendance:finding_list")).content.decode()
+    # The inspection's warning comes before the notices (the old order put "req…" keys first).
+    assert body.index("unexcused_absence 2026-10-31") < body.index("unmet_training req7")
+    # A rule's internal key is not shown: per tenure reads "this tenure", per year the year.
+    assert "· this tenure" in body and "· 2026" in body
+    assert "· req7" not in body and "· req8" not in body
+
+
 def test_cadre_sees_only_their_own_findings(client, world):
     services.attendance_scan(day=dt.date(2026, 11, 18))
     body = _as(client, world.cadre_user).get(reverse("attendance:finding_list")).content.decode()
