@@ -263,18 +263,67 @@ def test_seed_demo_days_generates_attendance_history_once(seeded):
     assert records.exists() and WorkLog.objects.exists()
     assert "presence records" in output
     working = set(WorkingDay.objects.filter(is_working_day=True).values_list("date", flat=True))
-    for record in records.select_related("assignment"):
-        assert today - dt.timedelta(days=20) <= record.date < today
+    for record in records.select_related("assignment", "leave"):
         # Each record belongs to the cadre's own assignment and falls inside it.
         assert record.assignment.cadre_id == record.cadre_id
         assert record.date >= record.assignment.start_date
+        if record.date >= today:  # only the days of leave approved ahead, as approval records them
+            assert record.kind == PresenceRecord.Kind.LEAVE and record.leave.status == LeaveRequest.Status.APPROVED
+            continue
+        assert today - dt.timedelta(days=20) <= record.date
         assert record.kind == PresenceRecord.Kind.LEAVE or record.date in working
         if record.kind == PresenceRecord.Kind.LEAVE:
             assert record.leave.start <= record.date <= record.leave.end
     for leave in LeaveRequest.objects.all():
-        assert leave.status == LeaveRequest.Status.RETURNED and leave.days == (leave.end - leave.start).days + 1
+        assert leave.days == (leave.end - leave.start).days + 1
     counts = (PresenceRecord.objects.count(), WorkLog.objects.count(), LeaveRequest.objects.count())
 
     run("seed_demo", villages=12, cadres=30, days=20)
 
     assert (PresenceRecord.objects.count(), WorkLog.objects.count(), LeaveRequest.objects.count()) == counts
+
+
+def test_seed_demo_days_leaves_work_in_every_queue_and_an_unreturned_leave(seeded):
+    from attendance import services
+    from attendance.models import LeaveRequest
+    from attendance.selectors import leave_queue_for_user
+
+    # Big enough that every case occurs whatever today's date does to the hashed choices.
+    run("seed_demo", villages=30, cadres=80, days=30)
+    today = dt.date.today()
+    Status = LeaveRequest.Status
+    assert LeaveRequest.objects.filter(status=Status.RETURNED).exists()
+    waiting = LeaveRequest.objects.filter(status=Status.SUBMITTED, start__gt=today)
+    assert waiting.filter(days__lte=3).exists() and waiting.filter(days__gt=3).exists()
+    assert LeaveRequest.objects.filter(status=Status.APPROVED, start__gt=today).exists()
+    assert LeaveRequest.objects.filter(status=Status.APPROVED, end__lt=today, actual_return_date__isnull=True).exists()
+    # The demo approvers each have something waiting, and the demo cadre has no leave in the way.
+    User = get_user_model()
+    assert leave_queue_for_user(User.objects.get(username="demo_township")).exists()
+    assert leave_queue_for_user(User.objects.get(username="demo_county")).filter(days__gt=3).exists()
+    assert not LeaveRequest.objects.filter(cadre__user__username="demo_cadre", end__gte=today).exists()
+    # Every generated request obeys the rules a cadre's own request must pass.
+    for leave in LeaveRequest.objects.select_related("cadre"):
+        services._leave_rules(cadre=leave.cadre, start=leave.start, end=leave.end, exclude_id=leave.pk)
+    # The nightly scan finds the leave that was never reported back.
+    assert services.attendance_scan(day=today - dt.timedelta(days=1)).unreturned > 0
+
+
+def test_seed_demo_stores_locations_only_where_the_county_turned_location_check_in_on(seeded):
+    from attendance.models import CountyAttendanceSetting, PresenceRecord
+    from attendance.selectors import review_queue_for_user
+
+    run("seed_demo", villages=30, cadres=80, days=30)
+    located = set(CountyAttendanceSetting.objects.filter(location_checkin_enabled=True).values_list("county_id", flat=True))
+    assert len(located) == 1
+    self_checkins = PresenceRecord.objects.filter(source=PresenceRecord.Source.SELF)
+    with_position = self_checkins.filter(latitude__isnull=False)
+    assert with_position.exists() and self_checkins.filter(latitude__isnull=True).exists()
+    assert not with_position.exclude(assignment__village__county_id__in=located).exists()
+    assert not self_checkins.filter(latitude__isnull=True, assignment__village__county_id__in=located).exists()
+    # Some located check-ins failed a check: recent ones wait for the county, older ones were decided.
+    Review = PresenceRecord.Review
+    assert review_queue_for_user(get_user_model().objects.get(username="demo_county")).exists()
+    decided = self_checkins.filter(review_status__in=[Review.ACCEPTED, Review.REJECTED])
+    assert decided.exists() and not decided.filter(reviewed_by__isnull=True).exists()
+    assert not self_checkins.exclude(review_status=Review.OK).filter(review_note="").exists()

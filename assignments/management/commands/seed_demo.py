@@ -584,8 +584,11 @@ class Command(BaseCommand):
                 detail: dict[str, int] = {}
 
                 def make_attendance() -> int:
+                    # Location check-in on in the demo county only: both modes are there to see.
+                    demo = seeder.counties.get(DEMO_COUNTY)
                     detail.update(seed_attendance(
                         days=opts["days"], seed=opts["seed"], today=seeder.today, county_ids=seeder.target_ids,
+                        located_county_ids=(demo.pk,) if demo is not None and demo.pk in seeder.target_ids else (),
                     ))
                     return sum(detail.values())
 
