@@ -5,7 +5,8 @@ import calendar
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from assignments.models import Assignment, Cadre, Finding, Profile
 from assignments.selectors import assignments_for_user, scope_for_user
@@ -250,12 +251,20 @@ def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date) ->
     return days, rows
 
 
-def worklog_counts(*, assignments: QuerySet[Assignment], month: dt.date) -> dict[int, int]:
+def worklog_month_counts(*, assignments: QuerySet[Assignment], month: dt.date,
+                         limit: int) -> tuple[list[Assignment], int]:
+    """The assignments in post at any time in `month`, each with `.logs` (its work logs that
+    month), fewest first — who is not writing comes to the top — at most `limit` of them, and
+    how many there are in all. Two queries, whatever the scope."""
     first, last = month_bounds(month)
-    return dict(
-        WorkLog.objects.filter(assignment__in=assignments, date__range=(first, last))
-        .values("assignment_id").annotate(n=Count("id")).values_list("assignment_id", "n")
+    in_month = assignments.filter(start_date__lte=last).filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+    logs = (WorkLog.objects.filter(assignment=OuterRef("pk"), date__range=(first, last))
+            .order_by().values("assignment").annotate(n=Count("*")).values("n"))
+    rows = list(
+        in_month.annotate(logs=Coalesce(Subquery(logs), 0)).select_related("cadre", "village")
+        .order_by("logs", "village__code", "cadre__name", "id")[:limit]
     )
+    return rows, in_month.count()
 
 
 def findings_filtered(qs: QuerySet[Finding], *, kind: str = "", status: str = "", village_id: int | None = None):

@@ -12,7 +12,6 @@ from io import BytesIO
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -549,22 +548,37 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
 
 @profile_required
 def worklog_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.worklogs_for_user(request.user).select_related("cadre", "assignment__village")
-    cadre = None
-    if request.GET.get("cadre", "").isdigit():
-        cadre = _get_cadre_for_user(request, int(request.GET["cadre"]))
-        qs = qs.filter(cadre=cadre)
+    """One month of work logs in scope, by village or cadre; for staff, each cadre's count that
+    month, fewest first, so the ones who write nothing stand out."""
     month = _month(request)
     first, last = selectors.month_bounds(month)
-    counts = (
-        qs.filter(date__range=(first, last)).values("cadre__name").order_by("cadre__name")
-        .annotate(n=Count("id"))
-    )
     scope = gate.scope_for_user(request.user)
+    qs = selectors.worklogs_for_user(request.user).filter(date__range=(first, last))
+    assignments = gate.assignments_for_user(request.user)
+    cadre = village = None
+    if request.GET.get("cadre", "").isdigit():
+        cadre = _get_cadre_for_user(request, int(request.GET["cadre"]))
+        qs, assignments = qs.filter(cadre=cadre), assignments.filter(cadre=cadre)
+    if request.GET.get("village", "").isdigit():
+        village = get_object_or_404(gate.villages_for_user(request.user), pk=int(request.GET["village"]))
+        qs, assignments = qs.filter(assignment__village=village), assignments.filter(village=village)
+    is_cadre = scope.role == Role.CADRE
+    counts, counted = ([], 0) if is_cadre else selectors.worklog_month_counts(
+        assignments=assignments, month=month, limit=WORKLOG_COUNT_ROWS)
+    villages = gate.villages_for_user(request.user).order_by("code")
+    prev, nxt = _neighbour_months(month)
     return render(request, "attendance/worklog_list.html", {
-        "page": _page(request, qs), "cadre": cadre, "counts": counts, "month": month,
-        "is_cadre": scope.role == Role.CADRE,
+        "page": _page(request, qs.select_related("cadre", "assignment__village").order_by("-date", "-id")),
+        "cadre": cadre, "village": village, "month": month, "prev": prev, "next": nxt,
+        "counts": counts, "counted": counted, "is_cadre": is_cadre,
+        # A choice list only where it stays short (a county has a few hundred villages at most).
+        "villages": None if is_cadre or villages.count() > WORKLOG_VILLAGE_CHOICES else villages,
     })
+
+
+# Rows of the per-cadre count table, and the most villages offered as a list.
+WORKLOG_COUNT_ROWS = 100
+WORKLOG_VILLAGE_CHOICES = 500
 
 
 @profile_required

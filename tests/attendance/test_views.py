@@ -244,6 +244,32 @@ def test_cadre_sees_only_their_own_findings(client, world):
     assert "袁杰" in body and "李明" not in body
 
 
+def test_work_logs_page_shows_one_month_with_each_cadres_count_fewest_first(client, world, today,
+                                                                            django_assert_max_num_queries):
+    for day, content in [(TODAY, "召开支部会议"), (TODAY - dt.timedelta(days=1), "入户走访脱贫户"),
+                         (dt.date(2026, 10, 20), "十月的日志")]:
+        services.worklog_create(user=world.cadre_user, date=day, content=content, duties=["party"])
+    url = reverse("attendance:worklog_list")
+    o = _as(client, world.owner)
+    with django_assert_max_num_queries(12):
+        page = o.get(url + "?month=2026-11")
+    # The member who wrote nothing comes first, flagged; the neighbour county is not counted.
+    assert [(a.cadre.name, a.logs) for a in page.context["counts"]] == [("李明", 0), ("袁杰", 2)]
+    body = page.content.decode()
+    assert "召开支部会议" in body and "十月的日志" not in body and 'class="table-warning"' in body
+    assert "十月的日志" in o.get(url + "?month=2026-10").content.decode()
+    by_village = o.get(url + f"?month=2026-11&village={world.village2.pk}")
+    assert by_village.context["counts"] == [] and "召开支部会议" not in by_village.content.decode()
+    by_cadre = o.get(url + f"?month=2026-11&cadre={world.member.pk}")
+    assert [a.cadre.name for a in by_cadre.context["counts"]] == ["李明"]
+    # Another county's village or cadre is not found; a cadre sees only their own logs, no table.
+    assert o.get(url + f"?village={world.neighbour_village.pk}").status_code == 404
+    assert o.get(url + f"?cadre={world.neighbour_cadre.pk}").status_code == 404
+    mine = _as(client, world.cadre_user).get(url)
+    assert mine.context["counts"] == [] and "worklog-counts" not in mine.content.decode()
+    assert "召开支部会议" in mine.content.decode()
+
+
 def test_monthly_report_is_an_xlsx_within_scope(client, world, today):
     services.presence_checkin(user=world.cadre_user)
     response = _as(client, world.owner).get(reverse("attendance:monthly_report") + "?month=2026-11")
