@@ -171,9 +171,12 @@ def month_calendar(*, cadre: Cadre, month: dt.date, today: dt.date) -> dict:
         record = records.get(day)
         in_post = any(s <= day and (e is None or e >= day) for s, e in spans)
         is_working = working.get(day, day.weekday() < 5)
-        if record is not None:
+        if record is not None and record.review_status == PresenceRecord.Review.REJECTED:
+            # County staff rejected the check-in: it counts as no record (as in the scans).
+            status = "rejected"
+        elif record is not None:
             status = record.kind
-            if record.kind in PresenceRecord.COUNTED_KINDS and record.review_status != PresenceRecord.Review.REJECTED:
+            if record.kind in PresenceRecord.COUNTED_KINDS:
                 counted += 1
         elif in_post and is_working and day < today:
             status = "missing"
@@ -233,21 +236,40 @@ def working_days_year(*, year: int) -> dict:
     }
 
 
-def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date) -> tuple[list[dt.date], list[dict]]:
-    """考勤月报表: a row per cadre in post during the month, a cell per day, totals. Three queries."""
+def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
+                        today: dt.date) -> tuple[list[dict], list[dict]]:
+    """考勤月报表: a row per cadre in post during the month, a cell per day, totals. Four queries.
+
+    Days are {"date", "working"}. A cell is the record's kind, "rejected" for a check-in county
+    staff rejected, "missing" for a past working day in post with no (valid) record — what the
+    nightly scan calls a missing check-in — or "" (a day off, out of post, or still to come).
+    Totals per kind count valid records only; "counted" is what the monthly rule counts."""
     first, last = month_bounds(month)
-    days = [first + dt.timedelta(days=i) for i in range(last.day)]
+    working = dict(WorkingDay.objects.filter(date__range=(first, last)).values_list("date", "is_working_day"))
+    days = [{"date": d, "working": working.get(d, d.weekday() < 5)}
+            for d in (first + dt.timedelta(days=i) for i in range(last.day))]
     rows_qs = (
         assignments.filter(start_date__lte=last).filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
         .select_related("cadre", "village", "village__township").order_by("village__code", "role", "cadre__name")
     )
-    rows = [{"assignment": a, "cells": {}, "totals": dict.fromkeys(PresenceRecord.Kind.values, 0)} for a in rows_qs]
+    empty = {**dict.fromkeys(PresenceRecord.Kind.values, 0), "rejected": 0, "missing": 0, "counted": 0}
+    rows = [{"assignment": a, "cells": {}, "totals": dict(empty)} for a in rows_qs]
     by_id = {r["assignment"].id: r for r in rows}
-    for aid, day, kind in PresenceRecord.objects.filter(
+    for aid, day, kind, review in PresenceRecord.objects.filter(
         assignment_id__in=list(by_id), date__range=(first, last)
-    ).values_list("assignment_id", "date", "kind"):
-        by_id[aid]["cells"][day] = kind
-        by_id[aid]["totals"][kind] += 1
+    ).values_list("assignment_id", "date", "kind", "review_status"):
+        status = "rejected" if review == PresenceRecord.Review.REJECTED else kind
+        by_id[aid]["cells"][day] = status
+        by_id[aid]["totals"][status] += 1
+    for row in rows:
+        a, cells, totals = row["assignment"], row["cells"], row["totals"]
+        for d in days:
+            day = d["date"]
+            if d["working"] and day < today and a.start_date <= day and (a.end_date is None or day <= a.end_date) \
+                    and cells.get(day, "rejected") == "rejected":
+                totals["missing"] += 1
+                cells.setdefault(day, "missing")
+        totals["counted"] = sum(totals[k] for k in PresenceRecord.COUNTED_KINDS)
     return days, rows
 
 

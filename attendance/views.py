@@ -494,14 +494,14 @@ def working_day_set(request: HttpRequest) -> HttpResponse:
 # --- monthly report (考勤月报表) --------------------------------------------------------------------
 
 
-SHORT = {"in_village": "√", "leave": "假", "trip": "差", "absent": "×"}
+SHORT = {"in_village": "√", "leave": "假", "trip": "差", "absent": "×", "rejected": "驳", "missing": "未"}
 
 
 @profile_required
 def monthly_report(request: HttpRequest) -> HttpResponse:
     """A row per cadre, a column per day, totals; for the user's scope or one township in it."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Font, PatternFill
 
     scope = _require_roles(request, Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.UNIT)
     month = _month(request)
@@ -512,17 +512,18 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         township = get_object_or_404(gate.regions_for_user(request.user).filter(level=Region.Level.TOWNSHIP),
                                      pk=int(township_id))
         assignments, area = assignments.filter(village__township=township), township.full_name
-    days, rows = selectors.monthly_report_rows(assignments=assignments, month=month)
+    days, rows = selectors.monthly_report_rows(assignments=assignments, month=month, today=timezone.localdate())
     wb = Workbook()
     ws = wb.active
     ws.title = f"{month:%Y-%m}"
     ws.append([_("Attendance report %(month)s %(area)s") % {"month": f"{month:%Y-%m}", "area": area}])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_("Legend: √ in the village, 差 official trip, 假 leave, × absent, blank: no record")])
+    ws.append([_("Legend: √ in the village, 差 official trip, 假 leave, × absent (recorded by the township), "
+                 "驳 check-in rejected by the county, 未 working day without a record; grey columns are days off")])
     kinds = PresenceRecord.Kind
-    header = [_("Township"), _("Village"), _("Cadre"), _("Role")] + [d.day for d in days] + [
+    header = [_("Township"), _("Village"), _("Cadre"), _("Role")] + [d["date"].day for d in days] + [
         str(kinds.IN_VILLAGE.label), str(kinds.TRIP.label), str(kinds.LEAVE.label), str(kinds.ABSENT.label),
-        _("Days in the village")]
+        _("Working days without a record"), _("Days in the village")]
     ws.append(header)
     for cell in ws[3]:
         cell.font = Font(bold=True)
@@ -530,11 +531,21 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     for row in rows:
         a, totals = row["assignment"], row["totals"]
         ws.append([a.village.township.name, a.village.name, a.cadre.name, a.get_role_display()]
-                  + [SHORT.get(row["cells"].get(d, ""), "") for d in days]
-                  + [totals["in_village"], totals["trip"], totals["leave"], totals["absent"],
-                     totals["in_village"] + totals["trip"]])
-    for col in range(5, 5 + len(days)):
-        ws.column_dimensions[ws.cell(row=3, column=col).column_letter].width = 4
+                  + [SHORT.get(row["cells"].get(d["date"], ""), "") for d in days]
+                  + [totals["in_village"], totals["trip"], totals["leave"], totals["absent"], totals["missing"],
+                     totals["counted"]])
+    # As county staff read it on screen: names and days stay in view while scrolling; days off
+    # are shaded and the gaps the nightly scan flags stand out.
+    off, gap = PatternFill("solid", fgColor="E7E6E6"), PatternFill("solid", fgColor="F8CBAD")
+    for i, d in enumerate(days, start=5):
+        ws.column_dimensions[ws.cell(row=3, column=i).column_letter].width = 4
+        for (cell,) in ws.iter_rows(min_row=3, max_row=ws.max_row, min_col=i, max_col=i):
+            if not d["working"]:
+                cell.fill = off
+            elif cell.value in (SHORT["missing"], SHORT["rejected"]):
+                cell.fill = gap
+            cell.alignment = Alignment(horizontal="center")
+    ws.freeze_panes = "E4"
     buffer = BytesIO()
     wb.save(buffer)
     response = HttpResponse(

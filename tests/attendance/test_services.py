@@ -298,6 +298,18 @@ def test_month_calendar_marks_missing_working_days_and_counts_days_in_village(wo
     assert cal["in_village_days"] == 1
 
 
+def test_month_calendar_shows_a_rejected_check_in_as_rejected_and_does_not_count_it(world, today):
+    from django.utils import timezone
+
+    services.working_days_ensure(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
+    PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=dt.date(2026, 11, 17),
+                                  kind=PresenceRecord.Kind.IN_VILLAGE, source=PresenceRecord.Source.SELF,
+                                  recorded_at=timezone.now(), review_status=PresenceRecord.Review.REJECTED)
+    cal = selectors.month_calendar(cadre=world.cadre, month=TODAY, today=TODAY)
+    assert {d["date"]: d["status"] for d in cal["days"]}[dt.date(2026, 11, 17)] == "rejected"
+    assert cal["in_village_days"] == 0
+
+
 @pytest.mark.django_db
 def test_working_day_table_official_and_fallback():
     services.working_days_ensure(start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 1))

@@ -279,11 +279,41 @@ def test_monthly_report_is_an_xlsx_within_scope(client, world, today):
     by_name = {r[2]: r for r in rows}
     assert set(by_name) == {"袁杰", "李明"}
     assert by_name["袁杰"][4 + 17] == "√" and by_name["袁杰"][-1] == 1
+    assert ws.freeze_panes == "E4"
     stranger = load_workbook(BytesIO(_as(client, world.stranger).get(reverse("attendance:monthly_report")).content))
     assert {r[2] for r in stranger.active.iter_rows(min_row=4, values_only=True)} == {"王强"}
     other = reverse("attendance:monthly_report") + f"?township={world.township.pk}"
     assert _as(client, world.stranger).get(other).status_code == 404
     assert _as(client, world.cadre_user).get(reverse("attendance:monthly_report")).status_code == 403
+
+
+def test_monthly_report_marks_gaps_and_rejected_check_ins_as_the_scans_count_them(client, world, today):
+    from django.utils import timezone
+
+    from attendance.models import WorkingDay
+
+    # Monday 16 to Wednesday 18 November 2026 are working days; the 15th is a Sunday.
+    WorkingDay.objects.filter(date__range=("2026-11-15", "2026-11-18")).delete()
+    WorkingDay.objects.bulk_create([WorkingDay(date=dt.date(2026, 11, d), is_working_day=d != 15,
+                                               source=WorkingDay.Source.MANUAL) for d in (15, 16, 17, 18)])
+    K, S, R = PresenceRecord.Kind, PresenceRecord.Source, PresenceRecord.Review
+    for day, review in [(16, R.OK), (17, R.REJECTED)]:
+        PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=dt.date(2026, 11, day),
+                                      kind=K.IN_VILLAGE, source=S.SELF, recorded_at=timezone.now(),
+                                      review_status=review)
+    ws = load_workbook(BytesIO(_as(client, world.owner).get(
+        reverse("attendance:monthly_report") + "?month=2026-11").content)).active
+    header = next(ws.iter_rows(min_row=3, max_row=3, values_only=True))
+    row = {r[2]: r for r in ws.iter_rows(min_row=4, values_only=True)}["袁杰"]
+    col = {d: 3 + d for d in (15, 16, 17, 18)}  # 0-based: four name columns, then day 1
+    assert [row[col[d]] for d in (15, 16, 17, 18)] == [None, "√", "驳", None]  # 18th: today, still open
+    # The rejected check-in is not a day in the village; it is a working day without a record.
+    assert row[header.index("Days in the village")] == 1 and row[header.index("In the village")] == 1
+    missing = row[header.index("Working days without a record")]
+    assert missing == sum(1 for v in row[4:4 + 17] if v in ("未", "驳")) and missing >= 2
+    mine = 4 + [r[2] for r in ws.iter_rows(min_row=4, values_only=True)].index("袁杰")
+    assert ws.cell(row=mine, column=5 + 14).fill.fgColor.rgb.endswith("E7E6E6")  # the 15th, a day off
+    assert ws.cell(row=mine, column=5 + 16).fill.fgColor.rgb.endswith("F8CBAD")  # the 17th, rejected
 
 
 def test_work_logs_written_by_the_cadre_and_read_in_scope(client, world, today):
