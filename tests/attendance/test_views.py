@@ -170,6 +170,16 @@ def test_keeper_grid_records_the_township_and_refuses_others(client, world, toda
         assert _as(client, user).get(reverse("attendance:keeper_grid")).status_code == 403
 
 
+def test_keeper_grid_flags_a_check_in_the_county_rejected(client, world, today):
+    from django.utils import timezone
+
+    PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=TODAY,
+                                  kind=PresenceRecord.Kind.IN_VILLAGE, source=PresenceRecord.Source.SELF,
+                                  recorded_at=timezone.now(), review_status=PresenceRecord.Review.REJECTED)
+    page = _as(client, world.township_staff).get(reverse("attendance:keeper_grid")).content.decode()
+    assert "Rejected after review" in page
+
+
 def test_keeper_correction_needs_a_reason(client, world, today):
     services.presence_checkin(user=world.cadre_user)
     t = _as(client, world.township_staff)
