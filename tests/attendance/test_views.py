@@ -322,7 +322,9 @@ def test_monthly_report_marks_gaps_and_rejected_check_ins_as_the_scans_count_the
     missing = row[header.index("Working days without a record")]
     assert missing == sum(1 for v in row[4:4 + 17] if v in ("未", "驳")) and missing >= 2
     mine = 4 + [r[2] for r in ws.iter_rows(min_row=4, values_only=True)].index("袁杰")
-    assert ws.cell(row=mine, column=5 + 14).fill.fgColor.rgb.endswith("E7E6E6")  # the 15th, a day off
+    # The 15th, a day off: its column is grey (the header and every cell left empty).
+    assert ws.column_dimensions["S"].fill.fgColor.rgb.endswith("E7E6E6")
+    assert ws.cell(row=3, column=5 + 14).fill.fgColor.rgb.endswith("E7E6E6")
     assert ws.cell(row=mine, column=5 + 16).fill.fgColor.rgb.endswith("F8CBAD")  # the 17th, rejected
 
 
