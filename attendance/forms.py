@@ -96,3 +96,13 @@ class WorkingDaySetForm(forms.Form):
     # Same message as the service's rule, so the user reads one sentence whichever catches it.
     reason = forms.CharField(label=_("Reason"), help_text=_("For example the State Council notice on this year's holidays."),
                              error_messages={"required": _("Say why this day changes (for example the State Council notice).")})
+
+
+class LocationSettingForm(forms.Form):
+    location_checkin_enabled = forms.BooleanField(label=_("Use the position at check-in in this county"),
+                                                  required=False)
+    reason = forms.CharField(
+        label=_("Basis for the change"), max_length=100,
+        help_text=_("For example the county's notice (文号) or meeting that decided it; kept in the change history."),
+        error_messages={"required": _("Say on what basis the setting is changed.")},
+    )

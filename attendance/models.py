@@ -70,6 +70,9 @@ class CountyAttendanceSetting(models.Model):
         limit_choices_to={"level": Region.Level.COUNTY},
     )
     location_checkin_enabled = models.BooleanField(_("location check-in enabled"), default=False)
+    # Who turned location check-in on or off, when and on what basis: a county must be able to
+    # show why its cadres' positions were collected.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("county attendance setting")

@@ -62,6 +62,19 @@ def location_checkin_enabled(*, county_id: int) -> bool:
     return CountyAttendanceSetting.objects.filter(county_id=county_id, location_checkin_enabled=True).exists()
 
 
+def county_location_setting(*, user) -> tuple[bool, list]:
+    """For county staff: whether their county uses positions at check-in, and the changes to
+    that setting, newest first (who, when, on what basis)."""
+    from assignments.selectors import managed_county
+
+    county = managed_county(user)
+    if county is None:
+        return False, []
+    history = list(CountyAttendanceSetting.history.filter(county_id=county.id).select_related("history_user")
+                   .order_by("-history_date")[:20])
+    return location_checkin_enabled(county_id=county.id), history
+
+
 # --- scoped querysets -------------------------------------------------------------------------
 
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assignments.models import Assignment, Cadre, Finding, Profile, Region, Village
-from assignments.selectors import can_manage_county, scope_for_user
+from assignments.selectors import can_manage_county, managed_county, scope_for_user
 
 from .models import CountyAttendanceSetting, DailyPresenceSummary, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
 from .selectors import (
@@ -747,6 +747,37 @@ def worklog_create(*, user, date: dt.date, content: str, duties) -> WorkLog:
     if assignment is None:
         raise ValidationError({"date": _("You were not stationed in a village on %(d)s.") % {"d": date.isoformat()}})
     return WorkLog.objects.create(cadre=cadre, assignment=assignment, date=date, content=content, duties=packed)
+
+
+# --- county settings ---------------------------------------------------------------------------------
+
+
+def county_location_checkin_set(*, user, enabled: bool, reason: str) -> CountyAttendanceSetting:
+    """County staff turn location check-in on or off for their own county, with the basis for
+    it (kept in the setting's history). Off by default: a national rule forbids compulsory
+    location tracking in government apps, so turning it on is the county's recorded decision."""
+    county = managed_county(user)
+    if county is None:
+        raise PermissionDenied(_("Only county staff change their county's attendance settings."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say on what basis the setting is changed.")})
+    try:
+        with transaction.atomic():
+            # No row is the default (off); the first change creates it, so the history holds
+            # only real decisions.
+            setting = CountyAttendanceSetting.objects.select_for_update().filter(county=county).first()
+            if (setting.location_checkin_enabled if setting else False) == enabled:
+                raise ValidationError(
+                    _("Location check-in is already on for %(county)s.") % {"county": county.name} if enabled
+                    else _("Location check-in is already off for %(county)s.") % {"county": county.name})
+            setting = setting or CountyAttendanceSetting(county=county)
+            setting.location_checkin_enabled = enabled
+            setting._history_user, setting._change_reason = user, reason
+            setting.save()
+    except IntegrityError:  # a colleague created the row at the same moment
+        raise ValidationError(_("The setting was changed at the same time by someone else; look again.")) from None
+    return setting
 
 
 # --- findings: manual resolution -------------------------------------------------------------------

@@ -24,6 +24,7 @@ urlpatterns = [
     path("findings/", views.finding_list, name="finding_list"),
     path("findings/<int:pk>/resolve/", views.finding_resolve, name="finding_resolve"),
     path("findings/scan/", views.scan_run, name="scan_run"),
+    path("settings/", views.county_settings, name="county_settings"),
     path("working-days/", views.working_days, name="working_days"),
     path("working-days/set/", views.working_day_set, name="working_day_set"),
     path("report/", views.monthly_report, name="monthly_report"),

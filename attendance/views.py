@@ -33,6 +33,7 @@ from .forms import (
     FindingFilterForm,
     LeaveForm,
     LeaveReturnForm,
+    LocationSettingForm,
     ResolveForm,
     ReviewForm,
     WorkingDaySetForm,
@@ -428,6 +429,33 @@ def scan_run(request: HttpRequest) -> HttpResponse:
                                 "%(r)d findings resolved automatically.") % {
         "day": result.day.isoformat(), "m": result.missing, "u": result.unreturned, "r": result.resolved})
     return redirect("attendance:finding_list")
+
+
+# --- county settings -----------------------------------------------------------------------------
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def county_settings(request: HttpRequest) -> HttpResponse:
+    """County staff decide whether their county uses positions at check-in (off by default)."""
+    scope = _require_roles(request, Role.COUNTY)
+    enabled, history = selectors.county_location_setting(user=request.user)
+    form = LocationSettingForm(request.POST or None, initial={"location_checkin_enabled": enabled})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.county_location_checkin_set(user=request.user,
+                                                 enabled=form.cleaned_data["location_checkin_enabled"],
+                                                 reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Location check-in is now on for %(county)s.") % {"county": scope.region.name}
+                             if form.cleaned_data["location_checkin_enabled"] else
+                             _("Location check-in is now off for %(county)s.") % {"county": scope.region.name})
+            return redirect("attendance:county_settings")
+    return render(request, "attendance/county_settings.html", {
+        "county": scope.region, "enabled": enabled, "history": history, "form": form,
+    })
 
 
 # --- working-day calendar ------------------------------------------------------------------------

@@ -209,6 +209,7 @@ MATRIX: dict[str, Spec] = {
                                        data=lambda w: {"note": "已核实"}),
     "attendance:monthly_report": Spec("list", allowed=SCOPED - {"cadre_user"}),
     "attendance:working_days": Spec("list"),
+    "attendance:county_settings": Spec("county"),
     # The province edits the working-day calendar: the province's one write in attendance.
     "attendance:working_day_set": Spec("list", method="post", allowed={"province_reviewer"},
                                        data=lambda w: {"day": "2026-10-08", "is_working_day": "0",

@@ -170,6 +170,39 @@ def test_keeper_grid_records_the_township_and_refuses_others(client, world, toda
         assert _as(client, user).get(reverse("attendance:keeper_grid")).status_code == 403
 
 
+def test_county_staff_turn_location_check_in_on_with_a_basis_and_cadres_are_asked_for_their_position(
+        client, world, today):
+    url = reverse("attendance:county_settings")
+    o = _as(client, world.owner)
+    assert "location-state" in o.get(url).content.decode()
+    # No basis, no change.
+    page = o.post(url, {"location_checkin_enabled": "on", "reason": " "})
+    assert "Say on what basis" in page.content.decode()
+    assert not CountyAttendanceSetting.objects.filter(location_checkin_enabled=True).exists()
+    assert 'id="location-hint"' not in _as(client, world.cadre_user).get(reverse("attendance:checkin")).content.decode()
+
+    o = _as(client, world.owner)
+    assert o.post(url, {"location_checkin_enabled": "on", "reason": "苍组通〔2026〕12号"}).status_code == 302
+    setting = CountyAttendanceSetting.objects.get(county=world.county)
+    assert setting.location_checkin_enabled
+    latest = setting.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (world.owner, "苍组通〔2026〕12号")
+    assert "苍组通〔2026〕12号" in o.get(url).content.decode()
+    # The county's cadres are now asked for their position; another county's are not.
+    assert 'id="location-hint"' in _as(client, world.cadre_user).get(reverse("attendance:checkin")).content.decode()
+    assert not CountyAttendanceSetting.objects.filter(county=world.neighbour_county).exists()
+    # Saving the same state again is refused with a message, and turning it off is recorded too.
+    o = _as(client, world.owner)
+    assert "already on" in o.post(url, {"location_checkin_enabled": "on", "reason": "x"}).content.decode()
+    o.post(url, {"reason": "县委常委会决定停用"})
+    assert not CountyAttendanceSetting.objects.get(county=world.county).location_checkin_enabled
+    assert setting.history.count() == 2
+    # Only the county's own staff change it.
+    assert _as(client, world.township_staff).post(url, {"location_checkin_enabled": "on", "reason": "x"}).status_code == 403
+    assert _as(client, world.city_reviewer).post(url, {"location_checkin_enabled": "on", "reason": "x"}).status_code == 403
+    assert not CountyAttendanceSetting.objects.get(county=world.county).location_checkin_enabled
+
+
 def test_keeper_grid_flags_a_check_in_the_county_rejected(client, world, today):
     from django.utils import timezone
 

@@ -67,8 +67,10 @@ def seed_attendance(*, days: int, seed: int, today: dt.date, county_ids: list[in
 
     # Turned on once; a county that later switches it off keeps its choice on a rerun.
     for county_id in located_county_ids:
-        CountyAttendanceSetting.objects.get_or_create(county_id=county_id,
-                                                      defaults={"location_checkin_enabled": True})
+        if not CountyAttendanceSetting.objects.filter(county_id=county_id).exists():
+            setting = CountyAttendanceSetting(county_id=county_id, location_checkin_enabled=True)
+            setting._change_reason = "演示数据：本县启用定位打卡"
+            setting.save()
     located = set(CountyAttendanceSetting.objects.filter(
         county_id__in=county_ids, location_checkin_enabled=True).values_list("county_id", flat=True))
 
