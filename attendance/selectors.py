@@ -75,6 +75,22 @@ def county_location_setting(*, user) -> tuple[bool, list]:
     return location_checkin_enabled(county_id=county.id), history
 
 
+def leave_taken_in_year(*, leave: LeaveRequest) -> dict[str, int]:
+    """What an approver wants beside a request: the cadre's other leave this calendar year that
+    was approved or reported back, as a count and days actually away (a leave reported back
+    early counts to the day before the return). One query."""
+    first, last = dt.date(leave.start.year, 1, 1), dt.date(leave.start.year, 12, 31)
+    others = (LeaveRequest.objects.filter(cadre_id=leave.cadre_id, start__lte=last, end__gte=first,
+                                          status__in=[LeaveRequest.Status.APPROVED, LeaveRequest.Status.RETURNED])
+              .exclude(pk=leave.pk).only("start", "end", "actual_return_date"))
+    count = days = 0
+    for other in others:
+        start, end = max(other.start, first), min(other.effective_end, last)
+        if end >= start:
+            count, days = count + 1, days + (end - start).days + 1
+    return {"count": count, "days": days}
+
+
 # --- scoped querysets -------------------------------------------------------------------------
 
 

@@ -227,6 +227,7 @@ def leave_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_return": own and leave.status == LeaveRequest.Status.APPROVED,
         "decision_form": DecisionForm(), "return_form": LeaveReturnForm(initial={"actual_return_date": today}),
         "history": leave.history.select_related("history_user").order_by("history_date"),
+        "taken": selectors.leave_taken_in_year(leave=leave),
     })
 
 

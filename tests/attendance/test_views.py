@@ -124,6 +124,22 @@ def test_leave_decisions_out_of_scope_are_404_and_wrong_level_403(client, world,
     assert leave.status == "submitted"
 
 
+def test_the_approver_sees_the_cadres_other_leave_this_year(client, world, today):
+    earlier = services.leave_request_create(user=world.cadre_user, kind="sick", start=dt.date(2026, 3, 2),
+                                            end=dt.date(2026, 3, 5), reason="住院", submit=True)
+    services.leave_request_approve(user=world.owner, leave=earlier)
+    services.leave_request_return(user=world.cadre_user, leave=earlier, actual_return_date=dt.date(2026, 3, 4))
+    last_year = services.leave_request_create(user=world.cadre_user, kind="annual", start=dt.date(2025, 12, 1),
+                                              end=dt.date(2025, 12, 2), reason="年休", submit=True)
+    services.leave_request_approve(user=world.township_staff, leave=last_year)
+    leave = _leave(world)
+    page = _as(client, world.township_staff).get(reverse("attendance:leave_detail", args=[leave.pk]))
+    # Back a day early: 2 to 3 March, 2 days; December 2025 is another year; this request not counted.
+    assert page.context["taken"] == {"count": 1, "days": 2}
+    assert "1 leave, 2 days away" in page.content.decode()
+    assert reverse("attendance:calendar", args=[world.cadre.pk]) + "?month=2026-11" in page.content.decode()
+
+
 def test_another_cadre_cannot_act_on_the_leave(client, world, today):
     from tests.factories import make_user
     leave = _leave(world)
