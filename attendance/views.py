@@ -8,7 +8,6 @@ user's to act on is a 403 (the services raise PermissionDenied, Django answers 4
 from __future__ import annotations
 
 import datetime as dt
-from io import BytesIO
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +24,7 @@ from assignments.access import profile_required
 from assignments.access import require_roles as _require_roles
 from assignments.models import Cadre, Finding, Region
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import (
     CheckinForm,
     CorrectionForm,
@@ -523,17 +522,9 @@ def working_day_set(request: HttpRequest) -> HttpResponse:
 # --- monthly report (考勤月报表) --------------------------------------------------------------------
 
 
-SHORT = {"in_village": "√", "leave": "假", "trip": "差", "absent": "×", "rejected": "驳", "missing": "未"}
-
-
 @profile_required
 def monthly_report(request: HttpRequest) -> HttpResponse:
     """A row per cadre, a column per day, totals; for the user's scope or one township in it."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     scope = _require_roles(request, Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.UNIT)
     month = _month(request)
     assignments = gate.assignments_for_user(request.user)
@@ -544,60 +535,8 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
                                      pk=int(township_id))
         assignments, area = assignments.filter(village__township=township), township.full_name
     days, rows = selectors.monthly_report_rows(assignments=assignments, month=month, today=timezone.localdate())
-    # Write-only (streamed) workbook: a whole province is 34,000 rows × 40 columns, which the
-    # ordinary in-memory workbook takes over 30 s to build.
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(f"{month:%Y-%m}")
-    # As county staff read it on screen: names and days stay in view while scrolling; days off
-    # are shaded and the gaps the nightly scan flags stand out.
-    ws.freeze_panes = "E4"
-    centre, bold = Alignment(horizontal="center"), Font(bold=True)
-    off, gap = PatternFill("solid", fgColor="E7E6E6"), PatternFill("solid", fgColor="F8CBAD")
-    # Day columns are styled as columns (grey for days off), not cell by cell: styling each of a
-    # province's million day cells took most of the time. Only the gaps get a style of their own.
-    for i, d in enumerate(days, start=5):
-        column = ws.column_dimensions[get_column_letter(i)]
-        column.width, column.alignment = 4, centre
-        if not d["working"]:
-            column.fill = off
-
-    def styled(value, *, fill=None, font=None):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.alignment = centre
-        if fill is not None:
-            cell.fill = fill
-        if font is not None:
-            cell.font = font
-        return cell
-
-    title = WriteOnlyCell(ws, value=_("Attendance report %(month)s %(area)s") % {
-        "month": f"{month:%Y-%m}", "area": area})
-    title.font = Font(bold=True, size=14)
-    ws.append([title])
-    ws.append([_("Legend: √ in the village, 差 official trip, 假 leave, × absent (recorded by the township), "
-                 "驳 check-in rejected by the county, 未 working day without a record; grey columns are days off")])
-    kinds = PresenceRecord.Kind
-    ws.append([styled(v, font=bold) for v in [_("Township"), _("Village"), _("Cadre"), _("Role")]]
-              + [styled(d["date"].day, font=bold, fill=None if d["working"] else off) for d in days]
-              + [styled(str(v), font=bold) for v in [
-                  kinds.IN_VILLAGE.label, kinds.TRIP.label, kinds.LEAVE.label, kinds.ABSENT.label,
-                  _("Working days without a record"), _("Days in the village")]])
-    for row in rows:
-        a, totals, cells = row["assignment"], row["totals"], row["cells"]
-        day_cells = []
-        for d in days:
-            status = cells.get(d["date"])
-            if status in ("missing", "rejected"):
-                day_cells.append(styled(SHORT[status], fill=gap))
-            else:
-                day_cells.append(SHORT.get(status))
-        ws.append([a.village.township.name, a.village.name, a.cadre.name, a.get_role_display()] + day_cells
-                  + [totals["in_village"], totals["trip"], totals["leave"], totals["absent"], totals["missing"],
-                     totals["counted"]])
-    buffer = BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    data = exports.monthly_report_xlsx(month=month, area=area, days=days, rows=rows)
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="attendance-{month:%Y-%m}.xlsx"'
     return response
 
