@@ -266,8 +266,9 @@ class DailyPresenceSummary(models.Model):
 
     The 30-day presence rate of a province straight from PresenceRecord reads ~1 million rows
     (about half a second on PostgreSQL); summed from this table it reads a few thousand. The
-    nightly scan refreshes yesterday's rows (attendance.summaries.presence_summaries_refresh)
-    and `manage.py refresh_summaries --days N` rebuilds a range. County and city are stored
+    nightly scan rebuilds the last ZHUCUN["SUMMARY_REFRESH_DAYS"] days up to yesterday
+    (attendance.summaries.presence_summaries_refresh), so corrections of earlier days show the
+    next morning, and `manage.py refresh_summaries --days N` rebuilds any range. County and city are stored
     copies of the township's parents so a dashboard groups by them without joins.
 
     Counts are over assignments in post on the day; on a day off `expected` is 0 and the

@@ -6,8 +6,10 @@ left-joined to that day's presence records), so a refresh costs the same few sta
 whether Sichuan has 12,000 villages or 120. Deleting the day first makes a refresh
 idempotent and drops rows of townships that no longer have anyone in post.
 
-The nightly scan (attendance.tasks.flag_missing_checkins) refreshes the scanned day;
-`manage.py refresh_summaries --days N` rebuilds the last N days, e.g. after loading data.
+The nightly scan (attendance.tasks.flag_missing_checkins) rebuilds the last
+ZHUCUN["SUMMARY_REFRESH_DAYS"] days (35: about 5 s for all Sichuan), because a keeper's
+correction, a review or a leave decision can change an earlier day; `manage.py
+refresh_summaries --days N` rebuilds the last N days, e.g. after loading data.
 """
 from __future__ import annotations
 

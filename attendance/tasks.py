@@ -18,11 +18,16 @@ def flag_missing_checkins(day: str | None = None, county_id: int | None = None) 
     scan_day = dt.date.fromisoformat(day) if day else timezone.localdate() - dt.timedelta(days=1)
     county = Region.objects.get(pk=county_id) if county_id else None
     result = attendance_scan(day=scan_day, county=county).as_dict()
-    # The dashboards read the day's presence from summaries: refresh them after the scan
-    # (whole province, one INSERT … SELECT; a county scan refreshes everyone, it is cheap).
+    # The dashboards read presence from daily summaries: refresh them after the scan (whole
+    # province, one INSERT … SELECT a day; a county scan refreshes everyone, it is cheap). The
+    # nightly run (no day given) also rebuilds the weeks before it, because a keeper's
+    # correction, a review or a leave decision can change an earlier day's records.
+    from .selectors import rule
     from .summaries import presence_summaries_refresh
 
-    result["summary_rows"] = presence_summaries_refresh(days=[scan_day])
+    window = 1 if day else max(1, rule("SUMMARY_REFRESH_DAYS"))
+    result["summary_rows"] = presence_summaries_refresh(
+        days=[scan_day - dt.timedelta(days=i) for i in range(window)])
     return result
 
 

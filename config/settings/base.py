@@ -183,6 +183,10 @@ ZHUCUN = {
     "CHECKIN_MAX_ACCURACY_M": 200,
     # Radius (metres) used when a village has coordinates but no radius of its own.
     "CHECKIN_DEFAULT_RADIUS_M": 3000,
+    # The nightly scan rebuilds the dashboards' daily summaries of this many days up to
+    # yesterday, so corrections, reviews and leave decisions about earlier days show the next
+    # morning (about 0.15 s a day for all Sichuan).
+    "SUMMARY_REFRESH_DAYS": 35,
     # --- training: when an unmet requirement is flagged, and how urgently ---
     "TRAINING_NOTICE_FRACTION": 0.5,  # notice from half-way through the tenure
     "TRAINING_WARNING_MONTHS": 6,  # warning with 6 months left

@@ -215,6 +215,24 @@ def test_the_task_defaults_to_yesterday_in_shanghai(world, monkeypatch):
     assert tasks.flag_missing_checkins()["day"] == "2026-11-18"
 
 
+def test_the_nightly_run_rebuilds_earlier_days_summaries_after_a_keeper_correction(world, monkeypatch):
+    from attendance.models import DailyPresenceSummary
+
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2026, 11, 19))
+    tasks.flag_missing_checkins()  # the night of the 18th: the 16th has no records
+    monday = DailyPresenceSummary.objects.get(township=world.township, day=dt.date(2026, 11, 16))
+    assert (monday.in_village, monday.missing) == (0, 2)
+    # Two days later the township records the 16th for one cadre, with a reason.
+    services.presence_correct(user=world.township_staff, cadre=world.cadre, day=dt.date(2026, 11, 16),
+                              kind=PresenceRecord.Kind.IN_VILLAGE, reason="补录：当天在村开会")
+    tasks.flag_missing_checkins()  # the next nightly run
+    monday = DailyPresenceSummary.objects.get(township=world.township, day=dt.date(2026, 11, 16))
+    assert (monday.in_village, monday.missing) == (1, 1)
+    # A run for a given day (a button, a re-run) rebuilds only that day.
+    assert tasks.flag_missing_checkins("2026-11-18")["summary_rows"] == DailyPresenceSummary.objects.filter(
+        day=dt.date(2026, 11, 18)).count()
+
+
 def test_the_nightly_schedule_exists_at_one_in_the_morning(db):
     from django_celery_beat.models import PeriodicTask
     task = PeriodicTask.objects.get(task="attendance.tasks.flag_missing_checkins")
