@@ -78,6 +78,14 @@ class FindingFilterForm(forms.Form):
                                choices=[("", _("Any status"))] + Finding.Status.choices,
                                widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}))
 
+    def __init__(self, *args, townships=None, **kwargs):
+        # Townships of the user's scope, where a list of them stays short (a county, a city).
+        super().__init__(*args, **kwargs)
+        if townships is not None:
+            self.fields["township"] = forms.ModelChoiceField(
+                label=_("Township"), required=False, queryset=townships, empty_label=_("All townships"),
+                widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}))
+
 
 class MonthForm(forms.Form):
     month = forms.RegexField(regex=r"^\d{4}-\d{2}$", required=False,

@@ -319,11 +319,14 @@ def worklog_month_counts(*, assignments: QuerySet[Assignment], month: dt.date,
     return rows, in_month.count()
 
 
-def findings_filtered(qs: QuerySet[Finding], *, kind: str = "", status: str = "", village_id: int | None = None):
+def findings_filtered(qs: QuerySet[Finding], *, kind: str = "", status: str = "", village_id: int | None = None,
+                      township_id: int | None = None):
     if kind:
         qs = qs.filter(kind=kind)
     if status:
         qs = qs.filter(status=status)
     if village_id:
         qs = qs.filter(village_id=village_id)
+    if township_id:
+        qs = qs.filter(village__township_id=township_id)
     return qs.select_related("cadre", "village", "resolved_by")

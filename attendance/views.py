@@ -386,14 +386,19 @@ def presence_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @profile_required
 def finding_list(request: HttpRequest) -> HttpResponse:
-    form = FindingFilterForm(request.GET or None)
+    townships = gate.regions_for_user(request.user).filter(level=Region.Level.TOWNSHIP).order_by("code")
+    townships = townships if townships.count() <= FINDING_TOWNSHIP_CHOICES else None
+    form = FindingFilterForm(request.GET or None, townships=townships)
     kind = status = ""
+    township = None
     if form.is_valid():
         kind, status = form.cleaned_data["kind"], form.cleaned_data["status"]
+        township = form.cleaned_data.get("township")
     elif not request.GET:
         status = Finding.Status.OPEN
-        form = FindingFilterForm(initial={"status": status})
-    qs = selectors.findings_filtered(gate.findings_for_user(request.user), kind=kind, status=status)
+        form = FindingFilterForm(initial={"status": status}, townships=townships)
+    qs = selectors.findings_filtered(gate.findings_for_user(request.user), kind=kind, status=status,
+                                     township_id=township.pk if township else None)
     today = timezone.localdate()
     return render(request, "attendance/finding_list.html", {
         # Most severe first, then the newest: what county staff should look at before the rest.
@@ -574,6 +579,8 @@ def worklog_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+# Most townships offered as a filter on the findings page (a city has a few hundred).
+FINDING_TOWNSHIP_CHOICES = 400
 # Rows of the per-cadre count table, and the most villages offered as a list.
 WORKLOG_COUNT_ROWS = 100
 WORKLOG_VILLAGE_CHOICES = 500

@@ -297,6 +297,23 @@ def test_findings_page_lists_the_most_severe_first_and_names_training_periods_in
     assert "· req7" not in body and "· req8" not in body
 
 
+def test_county_staff_filter_findings_by_township(client, world):
+    from tests.factories import AssignmentFactory, CadreFactory
+
+    other = AssignmentFactory(cadre=CadreFactory(name="赵敏", unit=world.unit, county=world.county),
+                              village=world.village3, start_date=dt.date(2026, 1, 5))
+    services.attendance_scan(day=dt.date(2026, 11, 18))
+    assert Finding.objects.filter(assignment=other).exists()
+    url = reverse("attendance:finding_list")
+    o = _as(client, world.owner)
+    everything = o.get(url + "?status=open").content.decode()
+    assert "赵敏" in everything and "袁杰" in everything
+    one = o.get(url + f"?status=open&township={world.other_township.pk}").content.decode()
+    assert "赵敏" in one and "袁杰" not in one
+    # Another county's township is not on the list.
+    assert f'value="{world.neighbour_township.pk}"' not in everything
+
+
 def test_cadre_sees_only_their_own_findings(client, world):
     services.attendance_scan(day=dt.date(2026, 11, 18))
     body = _as(client, world.cadre_user).get(reverse("attendance:finding_list")).content.decode()
