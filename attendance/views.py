@@ -388,15 +388,15 @@ def presence_review(request: HttpRequest, pk: int) -> HttpResponse:
 def finding_list(request: HttpRequest) -> HttpResponse:
     townships = gate.regions_for_user(request.user).filter(level=Region.Level.TOWNSHIP).order_by("code")
     townships = townships if townships.count() <= FINDING_TOWNSHIP_CHOICES else None
-    form = FindingFilterForm(request.GET or None, townships=townships)
+    # Open findings unless a status is asked for (also on ?page=2 of the default list).
+    params = request.GET.copy()
+    params.setdefault("status", Finding.Status.OPEN)
+    form = FindingFilterForm(params, townships=townships)
     kind = status = ""
     township = None
     if form.is_valid():
         kind, status = form.cleaned_data["kind"], form.cleaned_data["status"]
         township = form.cleaned_data.get("township")
-    elif not request.GET:
-        status = Finding.Status.OPEN
-        form = FindingFilterForm(initial={"status": status}, townships=townships)
     qs = selectors.findings_filtered(gate.findings_for_user(request.user), kind=kind, status=status,
                                      township_id=township.pk if township else None)
     today = timezone.localdate()

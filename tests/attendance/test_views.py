@@ -297,6 +297,22 @@ def test_findings_page_lists_the_most_severe_first_and_names_training_periods_in
     assert "· req7" not in body and "· req8" not in body
 
 
+def test_the_findings_list_stays_on_open_findings_when_paging(client, world, settings):
+    from django.utils import timezone
+
+    settings.ZHUCUN = {**settings.ZHUCUN, "PAGE_SIZE": 1}
+    now = timezone.now()
+    for n, status in enumerate(["open", "open", "resolved"]):
+        Finding.objects.create(kind=Finding.Kind.MISSING_CHECKIN, cadre=world.cadre, assignment=world.assignment,
+                               village=world.village, county=world.county, period=f"2026-11-1{n}", first_seen=now,
+                               last_seen=now, status=status, resolved_at=now if status == "resolved" else None,
+                               detail=f"finding {n}")
+    o = _as(client, world.owner)
+    pages = [o.get(reverse("attendance:finding_list") + f"?page={p}").context["page"] for p in (1, 2)]
+    assert pages[0].paginator.count == 2 and all(f.status == "open" for p in pages for f in p)
+    assert o.get(reverse("attendance:finding_list") + "?status=").context["page"].paginator.count == 3
+
+
 def test_county_staff_filter_findings_by_township(client, world):
     from tests.factories import AssignmentFactory, CadreFactory
 
