@@ -27,6 +27,7 @@ urlpatterns = [
     path("settings/", views.county_settings, name="county_settings"),
     path("working-days/", views.working_days, name="working_days"),
     path("working-days/set/", views.working_day_set, name="working_day_set"),
+    path("reports/", views.report_page, name="report_page"),
     path("report/", views.monthly_report, name="monthly_report"),
     path("worklogs/", views.worklog_list, name="worklog_list"),
     path("worklogs/new/", views.worklog_create, name="worklog_create"),

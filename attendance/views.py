@@ -528,6 +528,22 @@ def working_day_set(request: HttpRequest) -> HttpResponse:
 
 
 @profile_required
+def report_page(request: HttpRequest) -> HttpResponse:
+    """Choose the month (this or last, or any) and, for county and city staff, one township,
+    then download the monthly report."""
+    scope = _require_roles(request, Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.UNIT)
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    townships = None
+    if scope.role in (Role.COUNTY, Role.CITY):
+        townships = (gate.regions_for_user(request.user).filter(level=Region.Level.TOWNSHIP)
+                     .select_related("parent").order_by("code"))
+    return render(request, "attendance/report.html", {
+        "this_month": this_month, "last_month": last_month, "townships": townships, "area": scope.region,
+    })
+
+
+@profile_required
 def monthly_report(request: HttpRequest) -> HttpResponse:
     """A row per cadre, a column per day, totals; for the user's scope or one township in it."""
     scope = _require_roles(request, Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.UNIT)

@@ -208,6 +208,7 @@ MATRIX: dict[str, Spec] = {
     "attendance:finding_resolve": Spec("manage", "cadre", _pk("finding"), _pk("far_finding"), method="post",
                                        data=lambda w: {"note": "已核实"}),
     "attendance:monthly_report": Spec("list", allowed=SCOPED - {"cadre_user"}),
+    "attendance:report_page": Spec("list", allowed=SCOPED - {"cadre_user"}),
     "attendance:working_days": Spec("list"),
     "attendance:county_settings": Spec("county"),
     # The province edits the working-day calendar: the province's one write in attendance.

@@ -379,6 +379,20 @@ def test_monthly_report_is_an_xlsx_within_scope(client, world, today):
     assert _as(client, world.cadre_user).get(reverse("attendance:monthly_report")).status_code == 403
 
 
+def test_report_page_offers_last_month_this_month_and_the_countys_townships(client, world, today,
+                                                                            django_assert_max_num_queries):
+    o = _as(client, world.owner)
+    with django_assert_max_num_queries(10):
+        page = o.get(reverse("attendance:report_page")).content.decode()
+    report = reverse("attendance:monthly_report")
+    assert f'href="{report}?month=2026-10"' in page and f'href="{report}?month=2026-11"' in page
+    assert f'value="{world.township.pk}"' in page and f'value="{world.neighbour_township.pk}"' not in page
+    # Township staff report on their own township: no township to choose.
+    township_page = _as(client, world.township_staff).get(reverse("attendance:report_page")).content.decode()
+    assert 'id="report-township"' not in township_page and f'href="{report}?month=2026-10"' in township_page
+    assert _as(client, world.cadre_user).get(reverse("attendance:report_page")).status_code == 403
+
+
 def test_monthly_report_marks_gaps_and_rejected_check_ins_as_the_scans_count_them(client, world, today):
     from django.utils import timezone
 
