@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from assignments.models import Assignment, Cadre, Finding, Profile
-from assignments.selectors import assignments_for_user, scope_for_user
+from assignments.selectors import assignments_for_user, managed_county, scope_for_user
 
 from .models import CountyAttendanceSetting, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
 
@@ -66,8 +66,6 @@ def location_checkin_enabled(*, county_id: int) -> bool:
 def county_location_setting(*, user) -> tuple[bool, list]:
     """For county staff: whether their county uses positions at check-in, and the changes to
     that setting, newest first (who, when, on what basis)."""
-    from assignments.selectors import managed_county
-
     county = managed_county(user)
     if county is None:
         return False, []
@@ -184,12 +182,20 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
+def month_working_days(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
+    """Whether each day from `first` to `last` expects a check-in: the calendar table, or
+    Monday–Friday for a day not in it (services.working_days_ensure fills the table)."""
+    table = dict(WorkingDay.objects.filter(date__range=(first, last)).values_list("date", "is_working_day"))
+    return {d: table.get(d, d.weekday() < 5) for d in (first + dt.timedelta(days=i)
+                                                        for i in range((last - first).days + 1))}
+
+
 def month_calendar(*, cadre: Cadre, month: dt.date, today: dt.date) -> dict:
     """One cadre's month: each day's status (kind, or "missing" on a past working day in post
     with no record, or "" for days off / out of post / future) and the in-village count."""
     first, last = month_bounds(month)
     records = {r.date: r for r in PresenceRecord.objects.filter(cadre=cadre, date__range=(first, last))}
-    working = dict(WorkingDay.objects.filter(date__range=(first, last)).values_list("date", "is_working_day"))
+    working = month_working_days(first, last)
     spans = list(
         Assignment.objects.filter(cadre=cadre, start_date__lte=last)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=first)).values_list("start_date", "end_date")
@@ -200,7 +206,7 @@ def month_calendar(*, cadre: Cadre, month: dt.date, today: dt.date) -> dict:
         day = first.replace(day=n)
         record = records.get(day)
         in_post = any(s <= day and (e is None or e >= day) for s, e in spans)
-        is_working = working.get(day, day.weekday() < 5)
+        is_working = working[day]
         if record is not None and record.review_status == PresenceRecord.Review.REJECTED:
             # County staff rejected the check-in: it counts as no record (as in the scans).
             status = "rejected"
@@ -275,9 +281,7 @@ def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
     nightly scan calls a missing check-in — or "" (a day off, out of post, or still to come).
     Totals per kind count valid records only; "counted" is what the monthly rule counts."""
     first, last = month_bounds(month)
-    working = dict(WorkingDay.objects.filter(date__range=(first, last)).values_list("date", "is_working_day"))
-    days = [{"date": d, "working": working.get(d, d.weekday() < 5)}
-            for d in (first + dt.timedelta(days=i) for i in range(last.day))]
+    days = [{"date": d, "working": working} for d, working in month_working_days(first, last).items()]
     rows_qs = (
         assignments.filter(start_date__lte=last).filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
         .select_related("cadre", "village", "village__township").order_by("village__code", "role", "cadre__name")
@@ -295,8 +299,8 @@ def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
         a, cells, totals = row["assignment"], row["cells"], row["totals"]
         for d in days:
             day = d["date"]
-            if d["working"] and day < today and a.start_date <= day and (a.end_date is None or day <= a.end_date) \
-                    and cells.get(day, "rejected") == "rejected":
+            in_post = a.start_date <= day and (a.end_date is None or day <= a.end_date)
+            if d["working"] and day < today and in_post and cells.get(day) in (None, "rejected"):
                 totals["missing"] += 1
                 cells.setdefault(day, "missing")
         totals["counted"] = sum(totals[k] for k in PresenceRecord.COUNTED_KINDS)

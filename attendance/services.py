@@ -230,8 +230,9 @@ def _fast_insert_possible() -> bool:
         "HistoricalRecords"]
 
 
-def _insert_with_history(record: PresenceRecord, *, user) -> bool:
-    """Insert a new record and its history row ("+", by `user`); False if (cadre, date) exists.
+def _insert_with_history(record: PresenceRecord) -> bool:
+    """Insert a new record and its history row ("+", by `record._history_user`, else the
+    request's user); False if (cadre, date) exists.
 
     On PostgreSQL one statement does both (INSERT … ON CONFLICT DO NOTHING RETURNING inside a
     CTE that feeds the history INSERT): atomic on its own, so no BEGIN/COMMIT round trips. That
@@ -449,7 +450,7 @@ def presence_checkin(*, user, latitude=None, longitude=None, accuracy=None) -> C
             if problems:
                 record.review_status = Review.NEEDS_REVIEW
                 record.review_note = " ".join(problems)
-        inserted = _insert_with_history(record, user=user)
+        inserted = _insert_with_history(record)
     if not inserted:
         # Already a record today (an earlier tap, two taps at once, leave, the township's).
         existing = PresenceRecord.objects.get(cadre_id=scope.cadre_id, date=today)

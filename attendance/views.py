@@ -555,6 +555,8 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         township = get_object_or_404(gate.regions_for_user(request.user).filter(level=Region.Level.TOWNSHIP),
                                      pk=int(township_id))
         assignments, area = assignments.filter(village__township=township), township.full_name
+    # Holidays and 调休 days must be known before gaps are marked (as for the calendar page).
+    services.working_days_ensure(start=month, end=selectors.month_bounds(month)[1])
     days, rows = selectors.monthly_report_rows(assignments=assignments, month=month, today=timezone.localdate())
     data = exports.monthly_report_xlsx(month=month, area=area, days=days, rows=rows)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

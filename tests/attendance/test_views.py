@@ -379,6 +379,18 @@ def test_monthly_report_is_an_xlsx_within_scope(client, world, today):
     assert _as(client, world.cadre_user).get(reverse("attendance:monthly_report")).status_code == 403
 
 
+def test_monthly_report_knows_the_holidays_of_a_month_no_scan_has_covered(client, world, today):
+    from attendance.models import WorkingDay
+
+    WorkingDay.objects.filter(date__year=2026, date__month=10).delete()
+    ws = load_workbook(BytesIO(_as(client, world.owner).get(
+        reverse("attendance:monthly_report") + "?month=2026-10").content)).active
+    row = {r[2]: r for r in ws.iter_rows(min_row=4, values_only=True)}["李明"]
+    # National Day week (1-7 October 2026) is a holiday, not seven working days without a record.
+    assert row[4:4 + 7] == (None,) * 7 and row[4 + 8] == "未"
+    assert ws.column_dimensions["E"].fill.fgColor.rgb.endswith("E7E6E6")
+
+
 def test_report_page_offers_last_month_this_month_and_the_countys_townships(client, world, today,
                                                                             django_assert_max_num_queries):
     o = _as(client, world.owner)
