@@ -781,6 +781,28 @@ def county_location_checkin_set(*, user, enabled: bool, reason: str) -> CountyAt
     return setting
 
 
+def presence_positions_erase(*, today: dt.date | None = None) -> int:
+    """Erase the positions of check-ins older than POSITION_KEEP_DAYS on which no review waits,
+    from the records and from their history (simple-history keeps a copy of every version).
+
+    A position is collected only to check that one check-in; once the county has decided on it
+    (or it passed the checks), the review note says what was found and the coordinates are no
+    longer needed. Two UPDATEs for the whole province; the accuracy stays (it locates nobody).
+    Returns the number of records whose position was erased."""
+    today = today or timezone.localdate()
+    cutoff = today - dt.timedelta(days=rule("POSITION_KEEP_DAYS"))
+    located = Q(date__lt=cutoff) & (Q(latitude__isnull=False) | Q(longitude__isnull=False))
+    with transaction.atomic():
+        # A queryset update writes no history row: erasing is not a new version of the record.
+        erased = (PresenceRecord.objects.filter(located).exclude(review_status=Review.NEEDS_REVIEW)
+                  .update(latitude=None, longitude=None))
+        # The same in every stored version, except those of records still waiting for review.
+        waiting = PresenceRecord.objects.filter(date__lt=cutoff, review_status=Review.NEEDS_REVIEW).values("id")
+        PresenceRecord.history.model.objects.filter(located).exclude(id__in=waiting).update(
+            latitude=None, longitude=None)
+    return erased
+
+
 # --- findings: manual resolution -------------------------------------------------------------------
 
 

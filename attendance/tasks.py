@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from assignments.models import Region
 
-from .services import attendance_scan
+from .services import attendance_scan, presence_positions_erase
 
 
 @shared_task(name="attendance.tasks.flag_missing_checkins")
@@ -38,3 +38,9 @@ def refresh_presence_summaries(day: str | None = None) -> int:
 
     summary_day = dt.date.fromisoformat(day) if day else timezone.localdate() - dt.timedelta(days=1)
     return presence_summaries_refresh(days=[summary_day])
+
+
+@shared_task(name="attendance.tasks.erase_old_positions")
+def erase_old_positions() -> int:
+    """Nightly: erase check-in positions past ZHUCUN["POSITION_KEEP_DAYS"] (see the service)."""
+    return presence_positions_erase()

@@ -460,6 +460,7 @@ def county_settings(request: HttpRequest) -> HttpResponse:
             return redirect("attendance:county_settings")
     return render(request, "attendance/county_settings.html", {
         "county": scope.region, "enabled": enabled, "history": history, "form": form,
+        "keep_days": selectors.rule("POSITION_KEEP_DAYS"),
     })
 
 

@@ -181,6 +181,9 @@ ZHUCUN = {
     "MISSING_CHECKIN_ESCALATE_DAYS": 3,
     # A located check-in less accurate than this (metres) goes to review.
     "CHECKIN_MAX_ACCURACY_M": 200,
+    # Positions collected at check-in are erased this many days after the check-in, once no
+    # review waits on them (the review note keeps what was found). Nightly, 01:30.
+    "POSITION_KEEP_DAYS": env.int("ZHUCUN_POSITION_KEEP_DAYS", default=90),
     # Radius (metres) used when a village has coordinates but no radius of its own.
     "CHECKIN_DEFAULT_RADIUS_M": 3000,
     # The nightly scan rebuilds the dashboards' daily summaries of this many days up to

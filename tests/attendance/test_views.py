@@ -190,7 +190,9 @@ def test_county_staff_turn_location_check_in_on_with_a_basis_and_cadres_are_aske
         client, world, today):
     url = reverse("attendance:county_settings")
     o = _as(client, world.owner)
-    assert "location-state" in o.get(url).content.decode()
+    page = o.get(url).content.decode()
+    assert "location-state" in page
+    assert "Positions are erased 90 days after the check-in" in page  # ZHUCUN POSITION_KEEP_DAYS
     # No basis, no change.
     page = o.post(url, {"location_checkin_enabled": "on", "reason": " "})
     assert "Say on what basis" in page.content.decode()

@@ -1,7 +1,8 @@
 """manage.py run_scans [--day YYYY-MM-DD] [--county CODE]: the nightly scans, by hand.
 
 The same services the beat schedule runs: attendance (missing check-ins, unreturned leave,
-month-end shortfalls), then training (unmet requirements as of the day after --day)."""
+month-end shortfalls), then training (unmet requirements as of the day after --day), then, for
+the whole province only, erasing check-in positions past their keeping time."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from assignments.models import Region
-from attendance.services import attendance_scan
+from attendance.services import attendance_scan, presence_positions_erase
 from training.services import training_scan
 
 
@@ -39,3 +40,6 @@ class Command(BaseCommand):
         trained = training_scan(today=day + dt.timedelta(days=1), county=county)
         for key, value in trained.as_dict().items():
             self.stdout.write(f"training {key}: {value}")
+        if county is None:
+            erased = presence_positions_erase(today=day + dt.timedelta(days=1))
+            self.stdout.write(f"positions erased: {erased}")
