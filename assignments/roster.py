@@ -161,8 +161,9 @@ class RosterResource(resources.Resource):
     def dehydrate_gender(self, cadre: Cadre) -> str:
         return GENDER_OUT.get(cadre.gender, cadre.gender)
 
-    def dehydrate_birth_date(self, cadre: Cadre) -> dt.date:
-        return cadre.birth_date
+    def dehydrate_birth_date(self, cadre: Cadre) -> dt.date | str:
+        # Only the year beside a masked ID number (see selectors.cadre_identity_for_user).
+        return selectors.cadre_identity_for_user(self.user, cadre).birth
 
     def dehydrate_ethnicity(self, cadre: Cadre) -> str:
         return cadre.ethnicity
@@ -178,9 +179,7 @@ class RosterResource(resources.Resource):
 
     def dehydrate_id_number(self, cadre: Cadre) -> str:
         # Reviewers and other counties get the masked number, as on every page.
-        if selectors.can_see_full_id_number(self.user, cadre):
-            return cadre.id_number
-        return cadre.masked_id_number
+        return selectors.cadre_identity_for_user(self.user, cadre).id_number
 
     def dehydrate_mobile(self, cadre: Cadre) -> str:
         return cadre.mobile

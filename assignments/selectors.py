@@ -13,6 +13,7 @@ Jurisdiction, by role:
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -269,6 +270,29 @@ def can_manage_unit(user, unit: DispatchingUnit) -> bool:
 def can_see_full_id_number(user, cadre: Cadre) -> bool:
     """Only staff of the county where the cadre serves see the whole ID number."""
     return can_manage_county(user, cadre.county_id)
+
+
+@dataclass(frozen=True)
+class CadreIdentity:
+    """A cadre's ID number and birth as one user may see them."""
+
+    id_number: str
+    birth_date: dt.date | None  # None when only the year may be shown
+    birth_year: int
+
+    @property
+    def birth(self) -> dt.date | str:
+        """The birth date, or only its year as text ("1991")."""
+        return self.birth_date if self.birth_date is not None else str(self.birth_year)
+
+
+def cadre_identity_for_user(user, cadre: Cadre) -> CadreIdentity:
+    """The one rule for identity fields, on pages and in exports alike. The masked part of an ID
+    number is the county code and the birth date, so whoever gets the mask gets only the birth
+    year: a full birth date next to it would give the number back."""
+    if can_see_full_id_number(user, cadre):
+        return CadreIdentity(id_number=cadre.id_number, birth_date=cadre.birth_date, birth_year=cadre.birth_date.year)
+    return CadreIdentity(id_number=cadre.masked_id_number, birth_date=None, birth_year=cadre.birth_date.year)
 
 
 # --- reads used by pages -----------------------------------------------------------------

@@ -348,10 +348,9 @@ def cadre_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cadre = _get_cadre_for_user(request, pk)
     history = cadre.assignments.select_related("village", "village__township").order_by("-start_date", "-id")
-    show_full = selectors.can_see_full_id_number(request.user, cadre)
     return render(request, "assignments/cadre_detail.html", {
         "cadre": cadre, "history": list(history),
-        "id_number": cadre.id_number if show_full else cadre.masked_id_number,
+        "identity": selectors.cadre_identity_for_user(request.user, cadre),
         "can_edit": selectors.can_manage_county(request.user, cadre.county_id),
     })
 

@@ -45,3 +45,11 @@ def test_unit_scope_follows_cadres_into_other_counties(world):
     # The neighbouring county's unit has a cadre in the neighbour county, not ours.
     assert world.other_unit not in selectors.units_for_user(world.owner)
     assert world.province_unit in selectors.units_selectable_for_user(world.owner)
+
+
+def test_identity_rule_full_for_the_cadres_own_county_only(world):
+    own = selectors.cadre_identity_for_user(world.owner, world.cadre)
+    assert (own.id_number, own.birth) == (world.cadre.id_number, world.cadre.birth_date)
+    for user in (world.stranger, world.city_reviewer, world.province_reviewer, world.liaison, world.township_staff):
+        seen = selectors.cadre_identity_for_user(user, world.cadre)
+        assert (seen.id_number, seen.birth_date, seen.birth) == (world.cadre.masked_id_number, None, "1985")

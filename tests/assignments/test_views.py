@@ -167,6 +167,24 @@ def test_other_roles_see_the_id_number_masked(client, world, who):
     assert world.cadre.masked_id_number in page
 
 
+def test_county_staff_of_the_cadres_county_see_the_full_birth_date(client, world):
+    client.force_login(world.owner)
+    response = client.get(reverse("cadre_detail", args=[world.cadre.pk]))
+    assert response.context["identity"].birth_date == dt.date(1985, 3, 12)
+    assert "1985-03-12" in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["province_reviewer", "city_reviewer", "township_staff", "liaison", "cadre_user"])
+def test_whoever_gets_the_masked_id_number_sees_only_the_birth_year(client, world, who):
+    # The hidden digits of 5108**********xxxx are the county code and the birth date: a full
+    # birth date on the same page would give the number back.
+    client.force_login(getattr(world, who))
+    page = client.get(reverse("cadre_detail", args=[world.cadre.pk])).content.decode()
+    assert world.cadre.masked_id_number in page
+    assert "1985-03-12" not in page and "03-12" not in page
+    assert '<dd class="col-8 col-md-10" id="birth">1985</dd>' in page
+
+
 @pytest.mark.parametrize("name", [
     "cadre_create", "village_create", "unit_create", "assignment_create", "township_create", "roster_import",
 ])

@@ -2,6 +2,7 @@
 import errors reach the user."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 from urllib.parse import quote
 
@@ -89,3 +90,23 @@ def test_reimporting_our_own_export_succeeds_and_changes_nothing(client, world):
     assert errors == []
     assert response.redirect_chain[-1][0] == reverse("cadre_list")
     assert Cadre.objects.count() == before
+
+
+def _rows(content: bytes) -> dict[str, dict]:
+    values = list(openpyxl.load_workbook(io.BytesIO(content)).active.values)
+    return {r[0]: dict(zip(values[0], r, strict=True)) for r in values[1:]}
+
+
+def test_county_staff_export_has_the_full_birth_date_of_their_cadres(client, world):
+    client.force_login(world.owner)
+    row = _rows(client.get(reverse("roster_export")).content)[world.cadre.name]
+    assert row["身份证号"] == world.cadre.id_number
+    assert row["出生日期"].date() == dt.date(1985, 3, 12)
+
+
+@pytest.mark.parametrize("who", ["province_reviewer", "city_reviewer", "township_staff", "liaison"])
+def test_export_with_masked_id_numbers_has_only_the_birth_year(client, world, who):
+    client.force_login(getattr(world, who))
+    row = _rows(client.get(reverse("roster_export")).content)[world.cadre.name]
+    assert row["身份证号"] == world.cadre.masked_id_number
+    assert row["出生日期"] == "1985"
