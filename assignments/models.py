@@ -48,6 +48,8 @@ class Region(models.Model):
                 | (~Q(level="province") & Q(parent__isnull=False)),
                 name="region_parent_matches_level",
             ),
+            # Townships are told apart by name in lists and in the roster: one name per parent.
+            models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_per_parent"),
         ]
 
     def __str__(self) -> str:
@@ -99,6 +101,8 @@ class Village(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{12}$"), name="village_code_12_digits"),
+            # Villages are told apart by name within their township (lists, forms, reports).
+            models.UniqueConstraint(fields=["township", "name"], name="village_unique_name_per_township"),
         ]
 
     def __str__(self) -> str:

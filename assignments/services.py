@@ -37,35 +37,61 @@ def township_create(*, user, name: str, code: str) -> Region:
         )
     if Region.objects.filter(code=code).exists():
         raise ValidationError({"code": _("A region with code %(c)s already exists.") % {"c": code}})
-    return Region.objects.create(code=code, name=name.strip(), level=Region.Level.TOWNSHIP, parent=county)
+    name = name.strip()
+    if Region.objects.filter(parent=county, name=name).exists():
+        raise ValidationError({"name": _("%(county)s already has a township named %(name)s.") % {
+            "county": county.name, "name": name,
+        }})
+    try:
+        with transaction.atomic():
+            return Region.objects.create(code=code, name=name, level=Region.Level.TOWNSHIP, parent=county)
+    except IntegrityError as exc:
+        # Two officers saving at once: the unique constraints (code; parent and name) decide.
+        raise ValidationError(_("Someone else added this township at the same moment; reload and try again.")) from exc
 
 
 # --- villages -----------------------------------------------------------------------------
 
 
-def _village_check(*, user, township: Region, code: str, instance: Village | None = None) -> None:
+def _village_check(*, user, township: Region, name: str, code: str, instance: Village | None = None) -> None:
     if township.level != Region.Level.TOWNSHIP or not can_manage_county(user, township.parent_id):
         raise ValidationError({"township": _("Choose a township of your own county.")})
     if not code.startswith(township.code):
         raise ValidationError(
             {"code": _("The statistical code must start with the township code %(c)s.") % {"c": township.code}}
         )
-    clash = Village.objects.filter(code=code)
-    if instance is not None:
-        clash = clash.exclude(pk=instance.pk)
-    if clash.exists():
-        raise ValidationError({"code": _("Another village already has the code %(c)s.") % {"c": code}})
+    others = Village.objects.all() if instance is None else Village.objects.exclude(pk=instance.pk)
+    errors = {}
+    if others.filter(code=code).exists():
+        errors["code"] = _("Another village already has the code %(c)s.") % {"c": code}
+    if others.filter(township=township, name=name).exists():
+        errors["name"] = _("%(township)s already has a village named %(name)s.") % {
+            "township": township.name, "name": name,
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _village_save(village: Village) -> None:
+    try:
+        with transaction.atomic():
+            village.save()
+    except IntegrityError as exc:
+        # Two officers saving at once: the unique constraints (code; township and name) decide.
+        raise ValidationError(_("Someone else changed this township's villages at the same moment; "
+                                "reload and try again.")) from exc
 
 
 def village_create(*, user, township: Region, name: str, code: str, categories=(), latitude=None,
                    longitude=None, checkin_radius_m=None) -> Village:
     _require_county(user)
-    _village_check(user=user, township=township, code=code)
+    name = name.strip()
+    _village_check(user=user, township=township, name=name, code=code)
     village = Village(
         township=township, name=name, code=code, categories=Village.pack_categories(categories),
         latitude=latitude, longitude=longitude, checkin_radius_m=checkin_radius_m,
     )
-    village.save()
+    _village_save(village)
     return village
 
 
@@ -73,11 +99,12 @@ def village_update(*, user, village: Village, township: Region, name: str, code:
                    latitude=None, longitude=None, checkin_radius_m=None) -> Village:
     if not can_manage_county(user, village.county_id):
         raise PermissionDenied
-    _village_check(user=user, township=township, code=code, instance=village)
+    name = name.strip()
+    _village_check(user=user, township=township, name=name, code=code, instance=village)
     village.township, village.name, village.code = township, name, code
     village.categories = Village.pack_categories(categories)
     village.latitude, village.longitude, village.checkin_radius_m = latitude, longitude, checkin_radius_m
-    village.save()
+    _village_save(village)
     return village
 
 

@@ -327,3 +327,17 @@ def test_seed_demo_stores_locations_only_where_the_county_turned_location_check_
     decided = self_checkins.filter(review_status__in=[Review.ACCEPTED, Review.REJECTED])
     assert decided.exists() and not decided.filter(reviewed_by__isnull=True).exists()
     assert not self_checkins.exclude(review_status=Review.OK).filter(review_note="").exists()
+
+
+def test_seed_demo_village_names_stay_unique_per_township_when_random_names_run_out(seeded, monkeypatch):
+    from assignments.management.commands import _demo_names
+
+    # One possible random name: every further village of a township needs the numbered name.
+    monkeypatch.setattr(_demo_names, "VILLAGE_FIRST", ["红"])
+    monkeypatch.setattr(_demo_names, "VILLAGE_SECOND", ["星"])
+    run("seed_demo", villages=40, cadres=50)
+
+    assert Village.objects.count() == 40
+    per_township = Counter(Village.objects.values_list("township_id", "name"))
+    assert max(per_township.values()) == 1
+    assert Village.objects.filter(name__regex=r"[0-9]+村$").exists()

@@ -208,3 +208,36 @@ def test_database_refuses_an_ended_assignment_without_a_reason(world):
     world.member_assignment.end_date = dt.date(2026, 1, 1)
     with pytest.raises(IntegrityError), transaction.atomic():
         world.member_assignment.save()
+
+
+def test_a_second_township_with_the_same_name_in_a_county_is_refused(world):
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        services.township_create(user=world.owner, name=" 陵江镇 ", code="510824102")
+    assert exc.value.message_dict == {"name": ["苍溪县 already has a township named 陵江镇."]}
+    assert not Region.objects.filter(code="510824102").exists()
+    # The same name in another county is fine.
+    services.township_create(user=world.stranger, name="陵江镇", code="510823102")
+
+
+def test_a_second_village_with_the_same_name_in_a_township_is_refused(world):
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        services.village_create(user=world.owner, township=world.township, name="山水村", code="510824100999")
+    assert exc.value.message_dict == {"name": ["陵江镇 already has a village named 山水村."]}
+    assert not Village.objects.filter(code="510824100999").exists()
+    # Renaming another village of the township to it is refused too; another township may have one.
+    with pytest.raises(ValidationError):
+        services.village_update(user=world.owner, village=world.village2, township=world.township,
+                                name="山水村", code=world.village2.code)
+    services.village_create(user=world.owner, township=world.other_township, name="山水村", code="510824101999")
+    # Saving a village under its own name is no clash.
+    services.village_update(user=world.owner, village=world.village, township=world.township,
+                            name="山水村", code=world.village.code)
+
+
+def test_database_enforces_unique_names_per_township_and_county(world):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Village.objects.create(name="山水村", code="510824100998", township=world.township)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Region.objects.create(name="陵江镇", code="510824103", level=Region.Level.TOWNSHIP, parent=world.county)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from assignments.models import DispatchingUnit, Village
+from assignments.models import DispatchingUnit, Region, Village
 from tests.factories import CadreFactory
 
 
@@ -96,3 +96,21 @@ def test_unit_page_lists_only_the_units_cadres_in_scope(client, world):
     response = client.get(reverse("unit_detail", args=[world.unit.pk]))
     assert {c.name for c in response.context["page"]} == {world.cadre.name, world.member.name}
     assert reverse("unit_edit", args=[world.unit.pk]) not in response.content.decode()
+
+
+def test_a_village_name_already_in_the_township_is_refused_on_the_form(client, world):
+    client.force_login(world.owner)
+    response = client.post(reverse("village_create"), {
+        "township": world.township.pk, "name": "山水村", "code": "510824100203",
+    })
+    assert response.status_code == 200
+    assert "山水村" in " ".join(response.context["form"].errors["name"])
+    assert Village.objects.filter(name="山水村").count() == 1
+
+
+def test_a_township_name_already_in_the_county_is_refused_on_the_form(client, world):
+    client.force_login(world.owner)
+    response = client.post(reverse("township_create"), {"name": "云峰镇", "code": "510824102"})
+    assert response.status_code == 200
+    assert "云峰镇" in " ".join(response.context["form"].errors["name"])
+    assert Region.objects.filter(name="云峰镇").count() == 1

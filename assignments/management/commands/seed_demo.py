@@ -158,7 +158,9 @@ class Seeder:
             stems = names.TOWNSHIP_STEMS[:]
             random.Random(stable_int(self.seed, code)).shuffle(stems)
             candidates += [s + ("乡" if stable_int(s, code) % 10 < 3 else "镇") for s in stems]
-            candidates = [n for n in candidates if n not in used_names]
+            # Unique within the county (a database constraint): dict.fromkeys drops a stem that
+            # happens to repeat a real 苍溪县 name, the filter the names already there.
+            candidates = [n for n in dict.fromkeys(candidates) if n not in used_names]
             free_codes = (f"{code}{i:03d}" for i in range(100, 1000) if f"{code}{i:03d}" not in used_codes)
             for name, tcode in zip(candidates[:missing], free_codes, strict=False):
                 new.append(Region(code=tcode, name=name, level=Region.Level.TOWNSHIP, parent_id=county.pk))
@@ -226,13 +228,19 @@ class Seeder:
                 seq = 200 + len(taken)
                 while f"{township.code}{seq:03d}" in used_codes:
                     seq += 1
+                # Unique within the township (a database constraint): ~1,600 two-character names
+                # for a few dozen villages, then a numbered name, checked too (a user may have
+                # created one like it).
                 name = None
                 for _attempt in range(50):
                     cand = self.rng.choice(names.VILLAGE_FIRST) + self.rng.choice(names.VILLAGE_SECOND) + "村"
                     if cand not in used_names:
                         name = cand
                         break
-                name = name or f"{township.name[:2]}{seq - 199}村"
+                number = seq - 199
+                while name is None or name in used_names:
+                    name = f"{township.name[:2]}{number}村"
+                    number += 1
                 vcode = f"{township.code}{seq:03d}"
                 taken.append((vcode, name))
                 new.append(
