@@ -11,6 +11,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,42 @@ def apply_service_errors(form: forms.Form, exc: ValidationError, rename: dict[st
     else:
         for message in exc.messages:
             form.add_error(None, message)
+
+
+def village_label(village: Village) -> str:
+    """"山水村 · 陵江镇": two townships of a county may have villages of the same name.
+    The queryset should select_related("township")."""
+    return f"{village.name} · {village.township.name}"
+
+
+class VillageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Village) -> str:
+        return village_label(obj)
+
+
+class CadreChoiceField(forms.ModelChoiceField):
+    """Cadres by name; a name that occurs more than once among the choices also shows the unit
+    and the year of birth, so that two 张伟 can be told apart. The year, not the date: it is
+    all that users who see masked ID numbers may see (selectors.cadre_identity_for_user). The
+    queryset should select_related("unit")."""
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(queryset)
+        self._shared_names = None
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def label_from_instance(self, obj: Cadre) -> str:
+        if self._shared_names is None:  # one query, when the choices are first rendered
+            self._shared_names = set(
+                self.queryset.order_by().values("name").annotate(n=Count("id")).filter(n__gt=1)
+                .values_list("name", flat=True)
+            )
+        if obj.name not in self._shared_names:
+            return obj.name
+        return _("%(name)s (%(unit)s, born %(year)s)") % {
+            "name": obj.name, "unit": obj.unit.name, "year": obj.birth_date.year,
+        }
 
 
 class TownshipForm(_CrispyForm):
@@ -131,8 +168,8 @@ class CadreForm(_CrispyForm):
 
 
 class AssignmentForm(_CrispyForm):
-    cadre = forms.ModelChoiceField(label=_("Cadre"), queryset=Cadre.objects.none())
-    village = forms.ModelChoiceField(label=_("Village"), queryset=Village.objects.none())
+    cadre = CadreChoiceField(label=_("Cadre"), queryset=Cadre.objects.none())
+    village = VillageChoiceField(label=_("Village"), queryset=Village.objects.none())
     role = forms.ChoiceField(label=_("Role"), choices=Assignment.Role.choices)
     start_date = forms.DateField(label=_("Start date"), widget=DateInput())
     planned_end_date = forms.DateField(
@@ -145,12 +182,12 @@ class AssignmentForm(_CrispyForm):
         county = selectors.managed_county(user)
         # Only the user's own county: the service refuses the others anyway.
         self.fields["cadre"].queryset = (
-            selectors.cadres_for_user(user).filter(county_id=getattr(county, "id", None)).order_by("name", "id")
+            selectors.cadres_for_user(user).filter(county_id=getattr(county, "id", None))
+            .select_related("unit").order_by("name", "id")
         )
         self.fields["village"].queryset = (
             selectors.villages_for_user(user).select_related("township").order_by("township__code", "code")
         )
-        self.fields["village"].label_from_instance = lambda v: f"{v.township.name} · {v.name}"
         self.fields["start_date"].initial = timezone.localdate()
 
 
@@ -170,7 +207,7 @@ class AssignmentEndForm(_CrispyForm):
 
 
 class AssignmentChangeForm(_CrispyForm):
-    village = forms.ModelChoiceField(label=_("Move to village"), queryset=Village.objects.none())
+    village = VillageChoiceField(label=_("Move to village"), queryset=Village.objects.none())
     role = forms.ChoiceField(label=_("New role"), choices=Assignment.Role.choices)
     change_date = forms.DateField(label=_("Date of the change"), widget=DateInput())
     note = forms.CharField(
@@ -183,7 +220,6 @@ class AssignmentChangeForm(_CrispyForm):
         self.fields["village"].queryset = (
             selectors.villages_for_user(user).select_related("township").order_by("township__code", "code")
         )
-        self.fields["village"].label_from_instance = lambda v: f"{v.township.name} · {v.name}"
         self.fields["change_date"].initial = timezone.localdate()
 
 

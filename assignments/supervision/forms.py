@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assignments import selectors as gate
+from assignments.forms import CadreChoiceField, VillageChoiceField
 from assignments.models import AnnualAssessment, Assignment, BenefitKind, Commendation, Inspection
 
 from . import selectors
@@ -37,7 +38,7 @@ def _parse_date(value) -> dt.date | None:
 
 
 class InspectionForm(forms.Form):
-    village = forms.ModelChoiceField(label=_("Village"), queryset=None)
+    village = VillageChoiceField(label=_("Village"), queryset=None)
     date = forms.DateField(label=_("Date of the inspection"), widget=DATE)
     kind = forms.ChoiceField(label=_("Kind"), choices=Inspection.Kind.choices)
     inspectors = forms.CharField(label=_("Inspectors"), max_length=200,
@@ -91,7 +92,7 @@ class RecallForm(forms.Form):
 
 
 class ReplacementForm(forms.Form):
-    cadre = forms.ModelChoiceField(label=_("Replacement cadre"), queryset=None)
+    cadre = CadreChoiceField(label=_("Replacement cadre"), queryset=None)
     start_date = forms.DateField(label=_("Start date"), widget=DATE)
     role = forms.ChoiceField(label=_("Role"), choices=Assignment.Role.choices)
 
@@ -99,15 +100,15 @@ class ReplacementForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Cadres of the obliged unit that the county manages and who serve nowhere now.
         self.fields["cadre"].queryset = (
-            gate.cadres_for_user(user).filter(unit_id=obligation.unit_id)
+            gate.cadres_for_user(user).filter(unit_id=obligation.unit_id).select_related("unit")
             .exclude(Exists(Assignment.objects.filter(cadre=OuterRef("pk"), end_date__isnull=True))).order_by("name")
         )
 
 
 class PaymentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=BenefitKind.choices)
-    cadre = forms.ModelChoiceField(label=_("Cadre"), queryset=None, required=False)
-    village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False,
+    cadre = CadreChoiceField(label=_("Cadre"), queryset=None, required=False)
+    village = VillageChoiceField(label=_("Village"), queryset=None, required=False,
                                      help_text=_("For work funds only."))
     unit = forms.ModelChoiceField(label=_("Dispatching unit that paid"), queryset=None, required=False,
                                   help_text=_("County staff recording work funds: the paying unit."))
@@ -119,7 +120,7 @@ class PaymentForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cadre"].queryset = gate.cadres_for_user(user).select_related("unit").order_by("name")
-        self.fields["village"].queryset = gate.villages_for_user(user).order_by("code")
+        self.fields["village"].queryset = gate.villages_for_user(user).select_related("township").order_by("code")
         scope = gate.scope_for_user(user)
         if scope.role == gate.Role.COUNTY:
             self.fields["unit"].queryset = gate.units_for_user(user).order_by("name")
@@ -129,7 +130,7 @@ class PaymentForm(forms.Form):
 
 
 class CommendationForm(forms.Form):
-    cadre = forms.ModelChoiceField(label=_("Cadre"), queryset=None)
+    cadre = CadreChoiceField(label=_("Cadre"), queryset=None)
     level = forms.ChoiceField(label=_("Level"), choices=Commendation.Level.choices)
     title = forms.CharField(label=_("Title of the honour"), max_length=120)
     date = forms.DateField(label=_("Date"), widget=DATE)
@@ -137,16 +138,20 @@ class CommendationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         county = gate.managed_county(user)
-        self.fields["cadre"].queryset = gate.cadres_for_user(user).filter(county=county).order_by("name")
+        self.fields["cadre"].queryset = (
+            gate.cadres_for_user(user).filter(county=county).select_related("unit").order_by("name")
+        )
 
 
 class CaseForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
-    village = forms.ModelChoiceField(label=_("Village"), queryset=None)
+    village = VillageChoiceField(label=_("Village"), queryset=None)
     date = forms.DateField(label=_("Date"), widget=DATE)
     text = forms.CharField(label=_("The good practice"), widget=forms.Textarea(attrs={"rows": 8}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         county = gate.managed_county(user)
-        self.fields["village"].queryset = gate.villages_for_user(user).filter(county=county).order_by("code")
+        self.fields["village"].queryset = (
+            gate.villages_for_user(user).filter(county=county).select_related("township").order_by("code")
+        )

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from assignments.models import Assignment, Cadre
-from tests.factories import AssignmentFactory, CadreFactory, make_id_number
+from tests.factories import AssignmentFactory, CadreFactory, VillageFactory, make_id_number
 
 
 def _cadre_post(world, **overrides) -> dict:
@@ -105,6 +106,20 @@ def test_assignment_create_preselects_the_village_from_the_village_page(client, 
     assert link in page
     response = client.get(link)
     assert response.context["form"]["village"].value() == world.village2.pk
+
+
+def test_assignment_form_tells_same_named_villages_and_cadres_apart(client, world):
+    VillageFactory(name="山水村", code="510824101202", township=world.other_township)
+    twin = CadreFactory(name="袁杰", unit=world.province_unit, county=world.county, birth_date=dt.date(1991, 8, 8))
+    client.force_login(world.owner)
+    with translation.override("en"):
+        form = client.get(reverse("assignment_create")).context["form"]
+        villages = [label for _value, label in form.fields["village"].choices]
+        cadres = {value.value: label for value, label in form.fields["cadre"].choices if value}
+    assert {"山水村 · 陵江镇", "山水村 · 云峰镇"} <= set(villages)
+    assert cadres[world.cadre.pk] == "袁杰 (苍溪县农业农村局, born 1985)"
+    assert cadres[twin.pk] == "袁杰 (四川省农业农村厅, born 1991)"
+    assert cadres[world.member.pk] == "李明"  # a name nobody shares stays short
 
 
 def test_ending_an_assignment_without_a_note_is_refused(client, world):
