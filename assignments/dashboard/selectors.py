@@ -273,16 +273,19 @@ def dashboard_for_region(*, region: Region, today: dt.date, trend_days: int = 90
     # The province filters on its cities (21 values), a city on its counties.
     summary_where = {Level.PROVINCE: Q(city_id__in=list(rows)), Level.CITY: Q(county_id__in=g.county_ids),
                      Level.COUNTY: Q(county_id=region.id), Level.TOWNSHIP: Q(township_id=region.id)}[region.level]
-    by_day: dict[dt.date, list[int]] = {}
+    by_day: dict[dt.date, list[int]] = {}  # day -> [expected, present, cadres with any record]
     for s in (
         DailyPresenceSummary.objects.filter(summary_where, day__gte=trend_start, day__lt=today, working_day=True)
         .values("day", k=F(summary_key)).annotate(
             e=Sum("expected"), p=Sum(F("in_village") + F("trip")), at=Max("refreshed_at"),
+            # `missing` counts the expected cadres without any (unrejected) record.
+            rec=Sum(F("expected") - F("missing")),
         ).order_by()
     ):
-        totals = by_day.setdefault(s["day"], [0, 0])
+        totals = by_day.setdefault(s["day"], [0, 0, 0])
         totals[0] += s["e"] or 0
         totals[1] += s["p"] or 0
+        totals[2] += s["rec"] or 0
         if s["at"] and (as_of is None or s["at"] > as_of):
             as_of = s["at"]
         r = rows.get(s["k"]) if child_level != "village" else None
@@ -292,8 +295,12 @@ def dashboard_for_region(*, region: Region, today: dt.date, trend_days: int = 90
             if s["day"] == yesterday:
                 r.expected_yesterday += s["e"] or 0
                 r.present_yesterday += s["p"] or 0
-    trend = [{"day": d.isoformat(), "expected": e, "present": p, "rate": round(100.0 * p / e, 1) if e else None}
-             for d, (e, p) in sorted(by_day.items())]
+    # A day without a single presence record in the whole scope is a day without data (before
+    # the system was in use, or a day nobody recorded), not a day everyone was away: its rate is
+    # None, a gap in the chart and an empty cell in the export, rather than 0 %.
+    trend = [{"day": d.isoformat(), "expected": e, "present": p,
+              "rate": round(100.0 * p / e, 1) if e and rec else None}
+             for d, (e, p, rec) in sorted(by_day.items())]
 
     # Cadres on leave today: approved leave covering today (or reported back after today).
     for lv in (

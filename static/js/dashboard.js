@@ -21,7 +21,10 @@
         grid: { left: 40, right: 16, top: 16, bottom: 28 },
         tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
         xAxis: { type: "category", data: points.map(function (p) { return p.day.slice(5); }) },
-        yAxis: { type: "value", min: function (v) { return Math.max(0, Math.floor(v.min - 5)); }, max: 100 },
+        // Days without presence data have a null rate: a gap in the line, not 0 %; if the
+        // whole range is such days there is no minimum to start the axis from.
+        yAxis: { type: "value", max: 100,
+                 min: function (v) { return isFinite(v.min) ? Math.max(0, Math.floor(v.min - 5)) : 0; } },
         series: [{ name: trendEl.dataset.label, type: "line", smooth: true, showSymbol: false,
                    areaStyle: { opacity: 0.15 }, data: points.map(function (p) { return p.rate; }) }],
       }, true);

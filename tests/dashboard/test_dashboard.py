@@ -62,6 +62,37 @@ def test_presence_rate_comes_from_the_summaries(world):
     assert _row(village_board, world.village).rate_yesterday == 50.0
 
 
+def test_trend_leaves_a_gap_for_days_without_any_presence_data(world, client):
+    today = timezone.localdate()
+    day = _last_working_day(today)
+    earlier = WorkingDay.objects.filter(date__lt=day, is_working_day=True).order_by("-date").first().date
+    PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=day, kind="in_village",
+                                  source="self", recorded_at=timezone.now())
+    # `earlier`: cadres in post, but not one record in the county (before the system was used).
+    presence_summaries_refresh(days=[earlier, day])
+    trend = {t["day"]: t for t in dashboard_for_region(region=world.county, today=today).trend}
+    assert trend[earlier.isoformat()]["expected"] == 2 and trend[earlier.isoformat()]["rate"] is None
+    assert trend[day.isoformat()]["rate"] == 50.0
+    # A record anywhere in the scope makes it a day with data: there 0 % is a real 0 %.
+    PresenceRecord.objects.create(cadre=world.member, assignment=world.member_assignment, date=earlier,
+                                  kind="absent", source="keeper", recorded_at=timezone.now())
+    presence_summaries_refresh(days=[earlier])
+    trend = {t["day"]: t for t in dashboard_for_region(region=world.county, today=today).trend}
+    assert trend[earlier.isoformat()]["rate"] == 0.0
+
+    PresenceRecord.objects.filter(date=earlier).delete()
+    presence_summaries_refresh(days=[earlier])
+    client.force_login(world.owner)
+    page = client.get(URL)
+    chart = {t["day"]: t["rate"] for t in page.context["chart_data"]["trend"]}
+    assert chart[earlier.isoformat()] is None
+    assert f'"day": "{earlier.isoformat()}", "expected": 2, "present": 0, "rate": null' in page.content.decode()
+    ws = load_workbook(io.BytesIO(client.get(reverse("dashboard:export"), {"table": "trend"}).content)).active
+    rows = {r[0]: r for r in ws.iter_rows(min_row=3, values_only=True)}
+    assert rows[earlier.isoformat()][1:] == (2, 0, None)  # empty rate cell, not 0
+    assert rows[day.isoformat()][1:] == (2, 1, 50)
+
+
 def test_summaries_refresh_is_idempotent(world):
     day = _last_working_day(timezone.localdate())
     PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=day, kind="trip",
