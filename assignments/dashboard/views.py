@@ -141,6 +141,18 @@ SHEET_TITLES = {
 }
 
 
+def _export_title(region: Region, board: selectors.Dashboard) -> str:
+    """The sheets' first row: the region and how old its figures are, in the page's own words
+    (the same msgids as the page, so the file is in the user's language like the page)."""
+    if board.as_of:
+        presence = _("Presence figures as of %(at)s (nightly summaries)") % {
+            "at": f"{timezone.localtime(board.as_of):%Y-%m-%d %H:%M}"}
+    else:
+        presence = _("Presence summaries have not been computed yet.")
+    others = _("other figures as of %(at)s") % {"at": f"{timezone.localtime():%Y-%m-%d %H:%M}"}
+    return f"{region.full_name or region.name} · {presence} · {others}"
+
+
 @login_required
 @require_GET
 def dashboard_export(request: HttpRequest) -> HttpResponse:
@@ -158,11 +170,10 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
         sheets = {wanted: sheets[wanted]}
     wb = Workbook()
     wb.remove(wb.active)
-    as_of = board.as_of or timezone.now()
+    title = _export_title(region, board)
     for key, (header, rows) in sheets.items():
         ws = wb.create_sheet(str(SHEET_TITLES[key])[:31])
-        ws.append([f"{region.full_name or region.name} · {_('Figures as of')} "
-                   f"{timezone.localtime(as_of):%Y-%m-%d %H:%M}"])
+        ws.append([title])
         ws.append(header)
         for cell in ws[2]:
             cell.font = Font(bold=True)
@@ -173,7 +184,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     wb.save(buf)
     response = HttpResponse(buf.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    filename = f"{_('dashboard')}-{region.name}-{timezone.localdate():%Y%m%d}.xlsx"
+    filename = f"{_('Dashboard')}-{region.name}-{timezone.localdate():%Y%m%d}.xlsx"
     # RFC 5987 form, so the Chinese file name survives every browser.
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

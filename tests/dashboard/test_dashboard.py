@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from assignments.dashboard.selectors import dashboard_for_region
@@ -91,6 +91,28 @@ def test_trend_leaves_a_gap_for_days_without_any_presence_data(world, client):
     rows = {r[0]: r for r in ws.iter_rows(min_row=3, values_only=True)}
     assert rows[earlier.isoformat()][1:] == (2, 0, None)  # empty rate cell, not 0
     assert rows[day.isoformat()][1:] == (2, 1, 50)
+
+
+def test_export_title_and_file_name_are_chinese_by_default(world, client, settings):
+    import re
+    from urllib.parse import unquote
+
+    settings.LANGUAGE_CODE = "zh-hans"  # the project default; this package's conftest sets English
+    client.force_login(world.owner)
+    for summaries in (False, True):
+        if summaries:
+            presence_summaries_refresh(days=[_last_working_day(timezone.localdate())])
+        with translation.override("zh-hans"):
+            response = client.get(reverse("dashboard:export"))
+        wb = load_workbook(io.BytesIO(response.content))
+        titles = {wb[name]["A1"].value for name in wb.sheetnames}
+        assert len(titles) == 1
+        title = titles.pop()
+        assert title.startswith("广元市苍溪县 · ") and "其他数据截至" in title
+        assert ("考勤数据截至" in title) is summaries
+        assert not re.search(r"[A-Za-z]", title), title
+        filename = unquote(response["Content-Disposition"].split("''", 1)[1])
+        assert filename.startswith("数据看板-苍溪县-") and filename.endswith(".xlsx")
 
 
 def test_summaries_refresh_is_idempotent(world):
