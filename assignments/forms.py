@@ -129,7 +129,10 @@ class UnitForm(_CrispyForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=DispatchingUnit.Kind.choices)
     home_region = forms.ModelChoiceField(label=_("Home region"), queryset=Region.objects.none())
     contact_person = forms.CharField(label=_("Contact person"), max_length=32, required=False)
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=20, required=False)
+    contact_phone = forms.CharField(
+        label=_("Contact phone"), max_length=20, required=False,
+        help_text=_("A mobile number, or a landline with its area code such as 0839-5222222."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ constraints as the last line of defence. Multi-row writes run in one transaction
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -117,11 +118,32 @@ def _unit_home_check(*, user, home_region: Region) -> None:
         raise ValidationError({"home_region": _("A unit you register must be based in your county or one of its townships.")})
 
 
+# A mobile number, or a landline with its area code (0839-5222222, 028-86000000, optionally
+# an extension): what a liaison can actually be called on.
+_PHONE = re.compile(r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$")
+
+
+def phone_error(value: str) -> str | None:
+    """Why `value` is not a phone number to call, or None (an empty value is no number)."""
+    if value and not _PHONE.match(value):
+        return _("Enter a mobile number (11 digits starting with 1) or a landline with its area code, "
+                 "such as 0839-5222222: digits and '-' only.")
+    return None
+
+
+def _unit_phone_check(contact_phone: str) -> str:
+    contact_phone = contact_phone.strip()
+    if (error := phone_error(contact_phone)) is not None:
+        raise ValidationError({"contact_phone": error})
+    return contact_phone
+
+
 def unit_create(*, user, name: str, level: str, kind: str, home_region: Region,
                 contact_person: str = "", contact_phone: str = "") -> DispatchingUnit:
     _unit_home_check(user=user, home_region=home_region)
     if DispatchingUnit.objects.filter(name=name.strip()).exists():
         raise ValidationError({"name": _("A dispatching unit named %(n)s already exists.") % {"n": name}})
+    contact_phone = _unit_phone_check(contact_phone)
     return DispatchingUnit.objects.create(
         name=name.strip(), level=level, kind=kind, home_region=home_region,
         contact_person=contact_person, contact_phone=contact_phone,
@@ -134,6 +156,8 @@ def unit_update(*, user, unit: DispatchingUnit, **fields) -> DispatchingUnit:
     _unit_home_check(user=user, home_region=fields["home_region"])
     if DispatchingUnit.objects.filter(name=fields["name"].strip()).exclude(pk=unit.pk).exists():
         raise ValidationError({"name": _("A dispatching unit named %(n)s already exists.") % {"n": fields["name"]}})
+    if "contact_phone" in fields:
+        fields["contact_phone"] = _unit_phone_check(fields["contact_phone"])
     for key, value in fields.items():
         setattr(unit, key, value)
     unit.save()

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from assignments import services
-from assignments.models import Assignment, Cadre, Region, Village
+from assignments.models import Assignment, Cadre, DispatchingUnit, Region, Village
 
 from ..factories import make_id_number
 
@@ -241,3 +241,30 @@ def test_database_enforces_unique_names_per_township_and_county(world):
         Village.objects.create(name="山水村", code="510824100998", township=world.township)
     with pytest.raises(IntegrityError), transaction.atomic():
         Region.objects.create(name="陵江镇", code="510824103", level=Region.Level.TOWNSHIP, parent=world.county)
+
+
+def unit_fields(world, **overrides) -> dict:
+    fields = dict(name="苍溪县水务局", level="county", kind="party_gov", home_region=world.county,
+                  contact_person="李四", contact_phone="0839-5222222")
+    fields.update(overrides)
+    return fields
+
+
+@pytest.mark.parametrize("phone", ["abc", "5222222", "0839 5222222", "1381234567", "23812345678", "0839-52222a2"])
+def test_a_unit_contact_phone_must_be_a_mobile_or_a_landline_with_area_code(world, phone):
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        services.unit_create(user=world.owner, **unit_fields(world, contact_phone=phone))
+    assert "area code" in exc.value.message_dict["contact_phone"][0]
+    assert not DispatchingUnit.objects.filter(name="苍溪县水务局").exists()
+    with pytest.raises(ValidationError):
+        services.unit_update(user=world.owner, unit=world.unit, **unit_fields(world, name=world.unit.name,
+                                                                               contact_phone=phone))
+    world.unit.refresh_from_db()
+    assert world.unit.contact_phone == ""
+
+
+@pytest.mark.parametrize("phone", ["0839-5222222", "028-86000000", "08395222222", "13812345678", " 13812345678 ",
+                                   "028-86000000-123", ""])
+def test_mobiles_and_landlines_with_area_code_are_accepted(world, phone):
+    unit = services.unit_create(user=world.owner, **unit_fields(world, contact_phone=phone))
+    assert unit.contact_phone == phone.strip()

@@ -114,3 +114,14 @@ def test_a_township_name_already_in_the_county_is_refused_on_the_form(client, wo
     assert response.status_code == 200
     assert "云峰镇" in " ".join(response.context["form"].errors["name"])
     assert Region.objects.filter(name="云峰镇").count() == 1
+
+
+def test_a_unit_contact_phone_that_is_no_phone_number_is_refused_on_the_form(client, world):
+    client.force_login(world.owner)
+    response = client.post(reverse("unit_create"), {
+        "name": "苍溪县水务局", "level": "county", "kind": "party_gov", "home_region": world.county.pk,
+        "contact_person": "李四", "contact_phone": "abc",
+    })
+    assert response.status_code == 200
+    assert response.context["form"].errors["contact_phone"]
+    assert not DispatchingUnit.objects.filter(name="苍溪县水务局").exists()
