@@ -115,6 +115,35 @@ def test_export_title_and_file_name_are_chinese_by_default(world, client, settin
         assert filename.startswith("数据看板-苍溪县-") and filename.endswith(".xlsx")
 
 
+def _cards(html: str) -> dict[str, str]:
+    """The text of each figure card of the page, by its data-testid (one line per card)."""
+    import re
+
+    return {m.group(1): re.sub(r"<[^>]+>", " ", m.group(2))
+            for m in re.finditer(r'<div class="col" data-testid="card-([a-z]+)">(.*)', html)}
+
+
+def test_each_card_caption_speaks_of_its_own_figure(world, client):
+    from attendance.models import LeaveRequest
+
+    today = timezone.localdate()
+    last_month = f"{today.replace(day=1) - dt.timedelta(days=1):%Y-%m}"
+    now = timezone.now()
+    Finding.objects.create(kind=Finding.Kind.PRESENCE_SHORTFALL, cadre=world.member,
+                           assignment=world.member_assignment, village=world.village, county=world.county,
+                           period=last_month, first_seen=now, last_seen=now)
+    LeaveRequest.objects.create(cadre=world.cadre, assignment=world.assignment, kind="personal", start=today, end=today,
+                                reason="家中有事", status=LeaveRequest.Status.APPROVED)
+    client.force_login(world.owner)
+    cards = _cards(client.get(URL).content.decode())
+    assert set(cards) == {"teams", "cadres", "vacancies", "presence", "leave", "shortfalls", "training",
+                          "inspections"}
+    assert cards["leave"].split() == ["On", "leave", "today", "1", "/", "2"]
+    assert cards["shortfalls"].split() == ["Presence", "shortfalls", "last", "month", "1", last_month]
+    assert "inspection" not in cards["training"].lower() and "Training requirement met" in cards["training"]
+    assert cards["inspections"].split() == ["Inspections", "this", "quarter", "0"]
+
+
 def test_summaries_refresh_is_idempotent(world):
     day = _last_working_day(timezone.localdate())
     PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=day, kind="trip",
