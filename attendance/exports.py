@@ -57,7 +57,8 @@ def monthly_report_xlsx(*, month: dt.date, area: str, days: list[dict], rows: li
               + [styled(d["date"].day, font=bold, fill=None if d["working"] else off) for d in days]
               + [styled(str(v), font=bold) for v in [
                   kinds.IN_VILLAGE.label, kinds.TRIP.label, kinds.LEAVE.label, kinds.ABSENT.label,
-                  _("Working days without a record"), _("Days in the village")]])
+                  _("Check-ins rejected"), _("Working days without a valid record (未 and 驳)"),
+                  _("Days counted (in the village and trips)")]])
     for row in rows:
         a, totals, cells = row["assignment"], row["totals"], row["cells"]
         day_cells = []
@@ -68,8 +69,8 @@ def monthly_report_xlsx(*, month: dt.date, area: str, days: list[dict], rows: li
             else:
                 day_cells.append(SHORT.get(status))
         ws.append([a.village.township.name, a.village.name, a.cadre.name, a.get_role_display()] + day_cells
-                  + [totals["in_village"], totals["trip"], totals["leave"], totals["absent"], totals["missing"],
-                     totals["counted"]])
+                  + [totals["in_village"], totals["trip"], totals["leave"], totals["absent"], totals["rejected"],
+                     totals["missing"], totals["counted"]])
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

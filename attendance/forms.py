@@ -10,7 +10,8 @@ from assignments.models import Finding
 
 from .models import Duty, LeaveRequest, PresenceRecord
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO format: a browser date input shows nothing for a localised value such as "2026年11月18日".
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:

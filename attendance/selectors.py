@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from assignments.models import Assignment, Cadre, Finding, Profile
 from assignments.selectors import assignments_for_user, managed_county, scope_for_user
@@ -99,7 +100,9 @@ def presence_for_user(user) -> QuerySet[PresenceRecord]:
 
 
 def leaves_for_user(user) -> QuerySet[LeaveRequest]:
-    return LeaveRequest.objects.filter(assignment__in=assignments_for_user(user))
+    # A draft is the cadre's own until submitted: staff and units see requests, not drafts.
+    return LeaveRequest.objects.filter(assignment__in=assignments_for_user(user)).exclude(
+        Q(status=LeaveRequest.Status.DRAFT) & ~Q(cadre__user_id=getattr(user, "pk", None)))
 
 
 def worklogs_for_user(user) -> QuerySet[WorkLog]:
@@ -116,6 +119,17 @@ def leave_approver_q(user) -> Q | None:
     if scope.role == Role.COUNTY:
         return Q(assignment__village__county_id=scope.region.id, days__gt=limit)
     return None
+
+
+def leave_decider_label(*, leave: LeaveRequest) -> str:
+    """Who decides this request, said to the cadre and to anyone reading it (the same rule as
+    leave_approver_q)."""
+    village = leave.assignment.village
+    if leave.days <= rule("LEAVE_TOWNSHIP_MAX_DAYS"):
+        return _("the staff of %(township)s (leave of up to %(n)d days)") % {
+            "township": village.township.name, "n": rule("LEAVE_TOWNSHIP_MAX_DAYS")}
+    return _("the organisation department of %(county)s (leave of more than %(n)d days)") % {
+        "county": village.county.name, "n": rule("LEAVE_TOWNSHIP_MAX_DAYS")}
 
 
 def leave_can_decide(user, leave: LeaveRequest) -> bool:

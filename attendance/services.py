@@ -457,7 +457,7 @@ def presence_checkin(*, user, latitude=None, longitude=None, accuracy=None) -> C
         return CheckinResult(existing, False, _already_message(existing))
     if record.review_status == Review.NEEDS_REVIEW:
         message = _("Checked in. Your location could not be confirmed (%(why)s) so county staff will review it.") % {
-            "why": record.review_note}
+            "why": record.review_note.rstrip("。.")}
     else:
         message = _("Checked in for %(day)s. Thank you.") % {"day": today.isoformat()}
     return CheckinResult(record, True, message)
@@ -523,6 +523,8 @@ def presence_record_bulk(*, user, day: dt.date, entries: dict[int, str]) -> Bulk
         raise ValidationError({"entries": _("Some cadres are not stationed in your area on %(d)s.") % {
             "d": day.isoformat()}})
     existing = {r.cadre_id: r for r in PresenceRecord.objects.filter(cadre_id__in=list(entries), date=day)}
+    _require_approved_leave(cadre_ids=[c for c, k in entries.items()
+                                       if k == PresenceRecord.Kind.LEAVE and c not in existing], day=day)
     result = BulkResult()
     now = timezone.now()
     new = []
@@ -546,6 +548,23 @@ def presence_record_bulk(*, user, day: dt.date, entries: dict[int, str]) -> Bulk
     return result
 
 
+def _require_approved_leave(*, cadre_ids: list[int], day: dt.date) -> None:
+    """A keeper may mark "on approved leave" only where approved leave covers the day: leave is
+    approved through a request (and by the county beyond the township's limit), never by
+    ticking a box on the grid. One query."""
+    if not cadre_ids:
+        return
+    covered = set(LeaveRequest.objects.filter(cadre_id__in=cadre_ids, start__lte=day).filter(
+        Q(status=LeaveStatus.APPROVED, end__gte=day) | Q(status=LeaveStatus.RETURNED, actual_return_date__gt=day)
+    ).values_list("cadre_id", flat=True))
+    missing = [c for c in cadre_ids if c not in covered]
+    if missing:
+        names = Cadre.objects.filter(pk__in=missing).order_by("name").values_list("name", flat=True)
+        raise ValidationError({"kind": _("No approved leave covers %(d)s for %(names)s: leave is recorded by "
+                                         "approving the cadre's leave request, not on the grid.") % {
+            "d": day.isoformat(), "names": "、".join(names)}})
+
+
 def presence_correct(*, user, cadre: Cadre, day: dt.date, kind: str, reason: str) -> PresenceRecord:
     """A keeper corrects (or adds) one cadre's record for one day, with a reason kept in history."""
     reason = (reason or "").strip()
@@ -555,11 +574,24 @@ def presence_correct(*, user, cadre: Cadre, day: dt.date, kind: str, reason: str
         raise ValidationError({"kind": _("Choose what the cadre was doing that day.")})
     if day > timezone.localdate():
         raise ValidationError({"day": _("Attendance cannot be recorded for a future day.")})
-    assignment = _keeper_assignments(user, day).filter(cadre=cadre).first()
+    assignment = _keeper_assignments(user, day).filter(cadre=cadre).select_related("village").first()
     if assignment is None:
+        if Assignment.objects.filter(keeper_assignments_q(user), cadre=cadre).exists():
+            # One of the keeper's cadres, on a day outside the posting: bad input, not a 403.
+            raise ValidationError({"day": _("%(name)s was not stationed in your area on %(d)s.") % {
+                "name": cadre.name, "d": day.isoformat()}})
         raise PermissionDenied(_("This cadre is not stationed in your area on that day."))
     record = PresenceRecord.objects.filter(cadre=cadre, date=day).first() or PresenceRecord(
         cadre=cadre, assignment=assignment, date=day)
+    county_staff = can_manage_county(user, assignment.village.county_id)
+    if record.review_status in (Review.NEEDS_REVIEW, Review.REJECTED) and not county_staff:
+        # The location review is the county's decision: a township correction must not settle it
+        # (or undo a rejection) on the way.
+        raise ValidationError(_("%(name)s's check-in on %(d)s is under the county's location review (%(st)s); "
+                                "only county staff can change it.") % {
+            "name": cadre.name, "d": day.isoformat(), "st": record.get_review_status_display()})
+    if kind == PresenceRecord.Kind.LEAVE and record.kind != kind:
+        _require_approved_leave(cadre_ids=[cadre.pk], day=day)
     record.kind, record.source = kind, PresenceRecord.Source.KEEPER
     record.recorded_at, record.recorded_by = timezone.now(), user
     record.correction_reason = reason
@@ -580,6 +612,18 @@ def _own_leave(user, leave: LeaveRequest) -> Cadre:
     return cadre
 
 
+def _present_days(*, cadre_id: int, start: dt.date, end: dt.date) -> str:
+    """Days of start..end on which the cadre is recorded in the village or on a trip (a check-in
+    the county rejected does not count), as a short list for a message; "" if none. Leave over
+    such days would say the cadre was away while the record says they were there."""
+    days = list(PresenceRecord.objects.filter(
+        cadre_id=cadre_id, date__range=(start, end),
+        kind__in=[PresenceRecord.Kind.IN_VILLAGE, PresenceRecord.Kind.TRIP],
+    ).exclude(review_status=Review.REJECTED).order_by("date").values_list("date", flat=True)[:6])
+    text = "、".join(d.isoformat() for d in days[:5])
+    return text + ("…" if len(days) > 5 else "")
+
+
 def _leave_rules(*, cadre: Cadre, start: dt.date, end: dt.date, exclude_id: int | None = None) -> Assignment:
     if start is None or end is None:
         raise ValidationError({"start": _("Give the first and the last day of leave.")})
@@ -596,6 +640,10 @@ def _leave_rules(*, cadre: Cadre, start: dt.date, end: dt.date, exclude_id: int 
         raise ValidationError(
             {"end": _("Leave must end within your assignment, which ends on %(d)s.") % {"d": last.isoformat()}}
         )
+    present = _present_days(cadre_id=cadre.pk, start=start, end=end)
+    if present:
+        raise ValidationError({"start": _("You are recorded in the village or on an official trip on %(days)s; "
+                                          "leave cannot cover those days.") % {"days": present}})
     others = LeaveRequest.objects.filter(
         cadre=cadre, status__in=[LeaveStatus.DRAFT, LeaveStatus.SUBMITTED, LeaveStatus.APPROVED, LeaveStatus.RETURNED],
         start__lte=end,
@@ -667,6 +715,12 @@ def _leave_records_create(leave: LeaveRequest, start: dt.date, end: dt.date, use
 
 def leave_request_approve(*, user, leave: LeaveRequest, comment: str = "") -> LeaveRequest:
     _check_decider(user, leave)
+    # The cadre may have checked in (or been recorded) on a day of the request since asking.
+    present = _present_days(cadre_id=leave.cadre_id, start=leave.start, end=leave.end)
+    if present:
+        raise ValidationError(_("%(name)s is recorded in the village or on an official trip on %(days)s, within "
+                                "this leave; reject it with a comment so the cadre can ask again for the other "
+                                "days.") % {"name": leave.cadre.name, "days": present})
     with transaction.atomic():
         leave.status, leave.decided_by, leave.decided_at = LeaveStatus.APPROVED, user, timezone.now()
         leave.decision_comment = (comment or "").strip()

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -223,8 +224,13 @@ def leave_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and leave.cadre.user_id != request.user.id,
         "can_cancel": own and (leave.status in ("draft", "submitted") or (leave.status == "approved"
                                                                              and leave.start > today)),
-        "can_return": own and leave.status == LeaveRequest.Status.APPROVED,
-        "decision_form": DecisionForm(), "return_form": LeaveReturnForm(initial={"actual_return_date": today}),
+        # 销假 once the leave has begun; the planned first day back is offered once it has come.
+        "can_return": own and leave.status == LeaveRequest.Status.APPROVED and leave.start <= today,
+        "decision_form": DecisionForm(),
+        "return_form": LeaveReturnForm(initial={"actual_return_date": min(today, leave.end + dt.timedelta(days=1))}),
+        "waiting_for": selectors.leave_decider_label(leave=leave) if leave.status == LeaveRequest.Status.SUBMITTED
+        else "",
+        "cancel_confirm": _("Cancel this leave request? It cannot be undone; you would ask again."),
         "history": leave.history.select_related("history_user").order_by("history_date"),
         "taken": selectors.leave_taken_in_year(leave=leave),
     })
@@ -348,7 +354,8 @@ def presence_correct(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("Record for %(name)s on %(day)s corrected.") % {
             "name": cadre.name, "day": d["day"].isoformat()})
-    return redirect(f"{reverse('attendance:keeper_grid')}?day={d['day'].isoformat()}")
+    # Back to the day's grid (today's, if the day asked for lies ahead and cannot be kept yet).
+    return redirect(f"{reverse('attendance:keeper_grid')}?day={min(d['day'], timezone.localdate()).isoformat()}")
 
 
 # --- county: review queue ------------------------------------------------------------------------
@@ -376,7 +383,10 @@ def presence_review(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Check-in of %(name)s on %(day)s reviewed.") % {
+        accepted = form.cleaned_data["decision"] == "accept"
+        messages.success(request, (_("Check-in of %(name)s on %(day)s accepted: it counts as a day in the village.")
+                                   if accepted else
+                                   _("Check-in of %(name)s on %(day)s rejected: it counts as no record.")) % {
             "name": record.cadre.name, "day": record.date.isoformat()})
     return redirect("attendance:review_queue")
 
@@ -387,7 +397,9 @@ def presence_review(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 def finding_list(request: HttpRequest) -> HttpResponse:
     townships = gate.regions_for_user(request.user).filter(level=Region.Level.TOWNSHIP).order_by("code")
-    townships = townships if townships.count() <= FINDING_TOWNSHIP_CHOICES else None
+    # Offered where it narrows something and stays short: county and city staff, not a township
+    # or a cadre (one township or none).
+    townships = townships if 1 < townships.count() <= FINDING_TOWNSHIP_CHOICES else None
     # Open findings unless a status is asked for (also on ?page=2 of the default list).
     params = request.GET.copy()
     params.setdefault("status", Finding.Status.OPEN)
@@ -548,7 +560,12 @@ def report_page(request: HttpRequest) -> HttpResponse:
 def monthly_report(request: HttpRequest) -> HttpResponse:
     """A row per cadre, a column per day, totals; for the user's scope or one township in it."""
     scope = _require_roles(request, Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.UNIT)
+    asked = request.GET.get("month", "")
     month = _month(request)
+    if asked and f"{month:%Y-%m}" != asked:
+        # A typed or edited address with no such month: say so rather than send another month.
+        messages.error(request, _("“%(m)s” is not a month; choose one below (YYYY-MM).") % {"m": asked[:20]})
+        return redirect("attendance:report_page")
     assignments = gate.assignments_for_user(request.user)
     area = scope.region.name if scope.region else ""
     township_id = request.GET.get("township", "")
@@ -561,7 +578,8 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     days, rows = selectors.monthly_report_rows(assignments=assignments, month=month, today=timezone.localdate())
     data = exports.monthly_report_xlsx(month=month, area=area, days=days, rows=rows)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="attendance-{month:%Y-%m}.xlsx"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{_('Attendance report')}-{area}-{month:%Y-%m}.xlsx")
     return response
 
 

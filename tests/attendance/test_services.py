@@ -126,6 +126,53 @@ def test_keeper_cannot_record_outside_their_township_and_nothing_is_saved(world,
                                       entries={world.member.id: "in_village"})
 
 
+def test_township_cannot_settle_or_undo_the_countys_location_review_by_a_correction(world, today):
+    record = services.presence_checkin(user=world.cadre_user).record
+    for status in (PresenceRecord.Review.NEEDS_REVIEW, PresenceRecord.Review.REJECTED):
+        PresenceRecord.objects.filter(pk=record.pk).update(review_status=status)
+        with pytest.raises(ValidationError) as err:
+            services.presence_correct(user=world.township_staff, cadre=world.cadre, day=TODAY, kind="in_village",
+                                      reason="乡镇核实在岗")
+        assert "only county staff can change it" in str(err.value)
+        record.refresh_from_db()
+        assert (record.review_status, record.source) == (status, "self")
+    # County staff, who review, can.
+    services.presence_correct(user=world.owner, cadre=world.cadre, day=TODAY, kind="absent", reason="复核：不在村")
+    record.refresh_from_db()
+    assert (record.kind, record.source) == ("absent", "keeper")
+
+
+def test_keeper_marks_leave_only_where_approved_leave_covers_the_day(world, today):
+    with pytest.raises(ValidationError) as err:
+        services.presence_record_bulk(user=world.township_staff, day=TODAY, entries={
+            world.cadre.id: "leave", world.member.id: "in_village"})
+    assert "No approved leave covers 2026-11-18" in str(err.value)
+    assert not PresenceRecord.objects.exists()  # all or nothing
+    with pytest.raises(ValidationError):
+        services.presence_correct(user=world.township_staff, cadre=world.cadre, day=TODAY, kind="leave",
+                                  reason="口头请假")
+    assert not PresenceRecord.objects.exists()
+    # Approved leave makes the records itself; after 销假 the day back can be corrected to leave
+    # only if the leave covered it.
+    leave = _leave(world, TODAY - dt.timedelta(days=2), TODAY - dt.timedelta(days=1))
+    services.leave_request_approve(user=world.township_staff, leave=leave)
+    PresenceRecord.objects.filter(cadre=world.cadre, date=TODAY - dt.timedelta(days=1)).delete()
+    services.presence_record_bulk(user=world.township_staff, day=TODAY - dt.timedelta(days=1),
+                                  entries={world.cadre.id: "leave"})
+    assert PresenceRecord.objects.get(cadre=world.cadre, date=TODAY - dt.timedelta(days=1)).kind == "leave"
+
+
+def test_correction_for_a_day_outside_the_posting_is_bad_input_not_a_permission_error(world, today):
+    before = world.assignment.start_date - dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as err:
+        services.presence_correct(user=world.township_staff, cadre=world.cadre, day=before, kind="in_village",
+                                  reason="补录")
+    assert "was not stationed in your area" in str(err.value)
+    with pytest.raises(PermissionDenied):
+        services.presence_correct(user=world.township_staff, cadre=world.neighbour_cadre, day=TODAY,
+                                  kind="in_village", reason="补录")
+
+
 def test_correction_needs_a_reason_and_is_kept_in_history(world, today):
     record = services.presence_checkin(user=world.cadre_user).record
     with pytest.raises(ValidationError):
@@ -169,12 +216,34 @@ def test_long_leave_goes_to_county_staff_of_the_villages_county(world, today):
     assert PresenceRecord.objects.filter(cadre=world.cadre, kind="leave").count() == 7
 
 
-def test_approved_leave_keeps_an_earlier_check_in_on_its_first_day(world, today):
+def test_leave_cannot_cover_a_day_the_cadre_is_recorded_in_the_village(world, today):
     services.presence_checkin(user=world.cadre_user)
-    leave = _leave(world, TODAY, TODAY + dt.timedelta(days=1))
+    with pytest.raises(ValidationError) as err:
+        _leave(world, TODAY - dt.timedelta(days=1), TODAY + dt.timedelta(days=1))
+    assert "recorded in the village or on an official trip on 2026-11-18" in str(err.value)
+    assert not LeaveRequest.objects.exists()
+    # From the next day it is fine: the day of the check-in stays a day in the village.
+    leave = _leave(world, TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=2))
     services.leave_request_approve(user=world.township_staff, leave=leave)
     kinds = dict(PresenceRecord.objects.filter(cadre=world.cadre).values_list("date", "kind"))
-    assert kinds == {TODAY: "in_village", TODAY + dt.timedelta(days=1): "leave"}
+    assert kinds == {TODAY: "in_village", TODAY + dt.timedelta(days=1): "leave", TODAY + dt.timedelta(days=2): "leave"}
+
+
+def test_a_check_in_the_county_rejected_does_not_stand_in_the_way_of_leave(world, today):
+    record = services.presence_checkin(user=world.cadre_user).record
+    PresenceRecord.objects.filter(pk=record.pk).update(review_status=PresenceRecord.Review.REJECTED)
+    assert _leave(world, TODAY, TODAY).status == "submitted"
+
+
+def test_approval_is_refused_when_the_cadre_was_recorded_present_after_asking(world, today):
+    leave = _leave(world, TODAY, TODAY + dt.timedelta(days=1))
+    services.presence_checkin(user=world.cadre_user)
+    with pytest.raises(ValidationError) as err:
+        services.leave_request_approve(user=world.township_staff, leave=leave)
+    assert "within this leave" in str(err.value) and "2026-11-18" in str(err.value)
+    leave.refresh_from_db()
+    assert leave.status == "submitted"
+    assert not PresenceRecord.objects.filter(kind="leave").exists()
 
 
 def test_leave_rules_refuse_bad_dates_with_nothing_saved(world, today):
@@ -270,6 +339,15 @@ def test_unit_liaison_and_township_see_the_cadres_leave_but_a_stranger_does_not(
     leave = _leave(world, TODAY, TODAY)
     assert list(selectors.leaves_for_user(world.liaison)) == [leave]
     assert not selectors.leaves_for_user(world.stranger).exists()
+
+
+def test_a_draft_is_seen_by_its_cadre_only(world, today):
+    draft = _leave(world, TODAY, TODAY, submit=False)
+    assert list(selectors.leaves_for_user(world.cadre_user)) == [draft]
+    for user in (world.township_staff, world.owner, world.liaison):
+        assert not selectors.leaves_for_user(user).exists()
+    services.leave_request_submit(user=world.cadre_user, leave=draft)
+    assert list(selectors.leaves_for_user(world.township_staff)) == [draft]
 
 
 # --- work logs and calendar ---------------------------------------------------------------------

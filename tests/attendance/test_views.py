@@ -3,6 +3,7 @@ import datetime as dt
 from io import BytesIO
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -138,6 +139,46 @@ def test_the_approver_sees_the_cadres_other_leave_this_year(client, world, today
     assert page.context["taken"] == {"count": 1, "days": 2}
     assert "1 leave, 2 days away" in page.content.decode()
     assert reverse("attendance:calendar", args=[world.cadre.pk]) + "?month=2026-11" in page.content.decode()
+
+
+def test_report_back_is_offered_once_the_leave_has_begun_and_defaults_to_the_planned_day_back(client, world, today):
+    ahead = _leave(world, TODAY + dt.timedelta(days=3), TODAY + dt.timedelta(days=4))
+    services.leave_request_approve(user=world.township_staff, leave=ahead)
+    c = _as(client, world.cadre_user)
+    page = c.get(reverse("attendance:leave_detail", args=[ahead.pk]))
+    assert not page.context["can_return"] and page.context["can_cancel"]
+    assert 'id="return-later"' in page.content.decode()
+    assert "confirm(" in page.content.decode()  # cancelling asks first
+    # Ended two days ago without 销假: the planned first day back is offered; today at the latest.
+    past = _leave(world, TODAY - dt.timedelta(days=4), TODAY - dt.timedelta(days=3))
+    services.leave_request_approve(user=world.township_staff, leave=past)
+    page = c.get(reverse("attendance:leave_detail", args=[past.pk]))
+    assert page.context["can_return"]
+    assert page.context["return_form"].initial["actual_return_date"] == TODAY - dt.timedelta(days=2)
+    running = _leave(world, TODAY - dt.timedelta(days=1), TODAY + dt.timedelta(days=1))
+    services.leave_request_approve(user=world.township_staff, leave=running)
+    assert c.get(reverse("attendance:leave_detail", args=[running.pk])).context["return_form"].initial[
+        "actual_return_date"] == TODAY
+
+
+def test_a_pending_request_says_who_decides_it(client, world, today):
+    short = _leave(world)
+    page = _as(client, world.cadre_user).get(reverse("attendance:leave_detail", args=[short.pk])).content.decode()
+    assert f"Waiting for the staff of {world.village.township.name} (leave of up to 3 days)" in page
+    long = _leave(world, TODAY + dt.timedelta(days=5), TODAY + dt.timedelta(days=9))
+    page = _as(client, world.cadre_user).get(reverse("attendance:leave_detail", args=[long.pk])).content.decode()
+    assert f"Waiting for the organisation department of {world.county.name} (leave of more than 3 days)" in page
+
+
+def test_a_correction_that_fails_returns_to_a_grid_that_can_be_kept(client, world, today):
+    response = _as(client, world.township_staff).post(reverse("attendance:presence_correct"), {
+        "cadre": world.cadre.pk, "day": (TODAY + dt.timedelta(days=5)).isoformat(), "kind": "in_village",
+        "reason": "补录"})
+    assert response.url.endswith(f"?day={TODAY.isoformat()}")
+    response = _as(client, world.township_staff).post(reverse("attendance:presence_correct"), {
+        "cadre": world.cadre.pk, "day": (world.assignment.start_date - dt.timedelta(days=1)).isoformat(),
+        "kind": "in_village", "reason": "补录"}, follow=True)
+    assert response.status_code == 200 and "was not stationed in your area" in response.content.decode()
 
 
 def test_another_cadre_cannot_act_on_the_leave(client, world, today):
@@ -336,6 +377,10 @@ def test_cadre_sees_only_their_own_findings(client, world):
     services.attendance_scan(day=dt.date(2026, 11, 18))
     body = _as(client, world.cadre_user).get(reverse("attendance:finding_list")).content.decode()
     assert "袁杰" in body and "李明" not in body
+    # No township filter for a cadre or a township: it would narrow nothing.
+    for user in (world.cadre_user, world.township_staff):
+        assert 'name="township"' not in _as(client, user).get(reverse("attendance:finding_list")).content.decode()
+    assert 'name="township"' in _as(client, world.owner).get(reverse("attendance:finding_list")).content.decode()
 
 
 def test_work_logs_page_shows_one_month_with_each_cadres_count_fewest_first(client, world, today,
@@ -407,6 +452,17 @@ def test_report_page_offers_last_month_this_month_and_the_countys_townships(clie
     assert _as(client, world.cadre_user).get(reverse("attendance:report_page")).status_code == 403
 
 
+def test_monthly_report_refuses_a_month_that_is_not_one_and_names_its_file_after_the_area(client, world, today):
+    o = _as(client, world.owner)
+    for bad in ("2026-13", "abc"):
+        response = o.get(reverse("attendance:monthly_report") + f"?month={bad}", follow=True)
+        assert response.redirect_chain[-1][0] == reverse("attendance:report_page")
+        assert f"“{bad}” is not a month" in response.content.decode()
+    response = o.get(reverse("attendance:monthly_report") + "?month=2026-10")
+    assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''Attendance%20report-")
+    assert "2026-10.xlsx" in response["Content-Disposition"]
+
+
 def test_monthly_report_marks_gaps_and_rejected_check_ins_as_the_scans_count_them(client, world, today):
     from django.utils import timezone
 
@@ -428,8 +484,9 @@ def test_monthly_report_marks_gaps_and_rejected_check_ins_as_the_scans_count_the
     col = {d: 3 + d for d in (15, 16, 17, 18)}  # 0-based: four name columns, then day 1
     assert [row[col[d]] for d in (15, 16, 17, 18)] == [None, "√", "驳", None]  # 18th: today, still open
     # The rejected check-in is not a day in the village; it is a working day without a record.
-    assert row[header.index("Days in the village")] == 1 and row[header.index("In the village")] == 1
-    missing = row[header.index("Working days without a record")]
+    assert row[header.index("Days counted (in the village and trips)")] == 1
+    assert row[header.index("In the village")] == 1 and row[header.index("Check-ins rejected")] == 1
+    missing = row[header.index("Working days without a valid record (未 and 驳)")]
     assert missing == sum(1 for v in row[4:4 + 17] if v in ("未", "驳")) and missing >= 2
     mine = 4 + [r[2] for r in ws.iter_rows(min_row=4, values_only=True)].index("袁杰")
     # The 15th, a day off: its column is grey (the header and every cell left empty).
@@ -440,6 +497,12 @@ def test_monthly_report_marks_gaps_and_rejected_check_ins_as_the_scans_count_the
 
 def test_work_logs_written_by_the_cadre_and_read_in_scope(client, world, today):
     c = _as(client, world.cadre_user)
+    # The date starts at today, in the form a browser's date input shows, in either language.
+    for lang in ("zh-hans", "en"):
+        c.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+        page = c.get(reverse("attendance:worklog_create")).content.decode()
+        assert 'type="date" name="date" value="2026-11-18"' in page  # not "2026/11/18" in Chinese
+    del c.cookies[settings.LANGUAGE_COOKIE_NAME]
     response = c.post(reverse("attendance:worklog_create"), {"date": "2026-11-18", "content": ""})
     assert "at least one of the four duties" in response.content.decode()
     c.post(reverse("attendance:worklog_create"), {"date": "2026-11-18", "content": "召开支部会议", "duties": ["party"]})
