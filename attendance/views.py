@@ -329,7 +329,9 @@ def keeper_grid(request: HttpRequest) -> HttpResponse:
                                  % {"names": "、".join(result.conflicts)})
         return redirect(f"{reverse('attendance:keeper_grid')}?day={day.isoformat()}")
     rows = selectors.keeper_grid_rows(user=request.user, day=day)
+    services.working_days_ensure(start=day, end=day)
     return render(request, "attendance/keeper_grid.html", {
+        "working": selectors.month_working_days(day, day)[day],
         "rows": rows, "recorded": sum(1 for a in rows if a.record), "present": PresenceRecord.Kind.IN_VILLAGE,
         "day": day, "kinds": PresenceRecord.Kind.choices,
         "prev": (day - dt.timedelta(days=1)).isoformat(), "next": (day + dt.timedelta(days=1)).isoformat(),
@@ -442,9 +444,12 @@ def scan_run(request: HttpRequest) -> HttpResponse:
     county is small and set-based, and the answer on the page is worth more than a queue."""
     _require_roles(request, Role.COUNTY)
     result = services.scan_county_now(user=request.user)
-    messages.success(request, _("Scan of %(day)s done: %(m)d missing check-ins, %(u)d unreturned leave, "
-                                "%(r)d findings resolved automatically.") % {
-        "day": result.day.isoformat(), "m": result.missing, "u": result.unreturned, "r": result.resolved})
+    # Found (already known ones included) and what changed, so "4 missing" beside a list of 3 new
+    # findings does not read as a miscount.
+    messages.success(request, _("Scan of %(day)s done: found %(m)d missing check-ins and %(u)d unreturned leave; "
+                                "%(c)d new findings, %(r)d resolved automatically.") % {
+        "day": result.day.isoformat(), "m": result.missing, "u": result.unreturned, "c": result.created,
+        "r": result.resolved})
     return redirect("attendance:finding_list")
 
 

@@ -216,6 +216,9 @@ def test_keeper_grid_records_the_township_and_refuses_others(client, world, toda
     t = _as(client, world.township_staff)
     page = t.get(reverse("attendance:keeper_grid") + "?day=2026-11-18").content.decode()
     assert "袁杰" in page and "王强" not in page
+    assert "Working day" in page
+    # A Sunday (from the official calendar) says no check-in is expected.
+    assert "Day off: no check-in expected" in t.get(reverse("attendance:keeper_grid") + "?day=2026-11-15").content.decode()
     t.post(reverse("attendance:keeper_grid"), {"day": "2026-11-18", f"kind_{world.cadre.pk}": "trip"})
     assert PresenceRecord.objects.get(cadre=world.cadre).kind == "trip"
     response = t.post(reverse("attendance:keeper_grid"), {
@@ -302,6 +305,9 @@ def test_findings_page_filters_resolves_and_runs_the_county_scan(client, world, 
     o = _as(client, world.owner)
     assert o.post(reverse("attendance:scan_run")).status_code == 302
     assert set(Finding.objects.values_list("cadre__name", flat=True)) == {"袁杰", "李明"}
+    # Run again: the same gaps are found, none is new.
+    again = o.post(reverse("attendance:scan_run"), follow=True).content.decode()
+    assert "found 2 missing check-ins and 0 unreturned leave; 0 new findings" in again
     body = o.get(reverse("attendance:finding_list")).content.decode()
     assert "袁杰" in body and "Run the scan" in body
     assert "袁杰" not in _as(client, world.stranger).get(reverse("attendance:finding_list")).content.decode()
