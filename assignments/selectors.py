@@ -349,9 +349,14 @@ def findings_for_user(user) -> QuerySet[Finding]:
 
 def scope_summary(*, user) -> dict[str, int]:
     """Villages, active cadres and team gaps in the user's scope: four aggregate queries,
-    whatever the size of the scope."""
+    whatever the size of the scope. For a unit liaison or a cadre, the villages where one of
+    their cadres is in post."""
     villages = villages_for_user(user)
     active = Assignment.objects.filter(end_date__isnull=True)
+    if scope_for_user(user).role in (Role.UNIT, Role.CADRE):
+        # These roles may read every village their cadres ever served in (a past assignment's
+        # village page stays reachable), but their villages now are where one is in post.
+        villages = villages.filter(Exists(active.filter(village=OuterRef("pk"), cadre__in=cadres_for_user(user))))
     min_size = settings.ZHUCUN["MIN_TEAM_SIZE"]
     return {
         "villages": villages.count(),

@@ -301,6 +301,27 @@ def test_home_summary_counts_the_users_county(client, world):
     assert summary == {"villages": 3, "no_secretary": 2, "understaffed": 2, "active_cadres": 2}
 
 
+def test_liaison_overview_counts_only_villages_where_a_cadre_of_the_unit_is_in_post(client, world):
+    # A cadre of the unit who served in 红星村 until last year: the village stays readable.
+    past = CadreFactory(unit=world.unit, county=world.county)
+    Assignment.objects.create(cadre=past, village=world.village3, role=Assignment.Role.TEAM_MEMBER,
+                              start_date=dt.date(2023, 1, 1), planned_end_date=dt.date(2025, 1, 1),
+                              end_date=dt.date(2025, 1, 1), end_reason=Assignment.EndReason.ROTATION, end_note="任期届满")
+    client.force_login(world.liaison)
+    summary = client.get(reverse("home")).context["summary"]
+    # 山水村 only: its first secretary and member are the unit's; 红星村 is history.
+    assert summary == {"villages": 1, "no_secretary": 0, "understaffed": 0, "active_cadres": 2}
+    assert client.get(reverse("village_detail", args=[world.village3.pk])).status_code == 200
+
+
+def test_cadre_overview_counts_only_the_village_they_serve_in_now(client, world):
+    Assignment.objects.create(cadre=world.cadre, village=world.village2, role=Assignment.Role.TEAM_MEMBER,
+                              start_date=dt.date(2023, 1, 1), planned_end_date=dt.date(2025, 1, 1),
+                              end_date=dt.date(2025, 1, 1), end_reason=Assignment.EndReason.ROTATION, end_note="任期届满")
+    client.force_login(world.cadre_user)
+    assert client.get(reverse("home")).context["summary"]["villages"] == 1
+
+
 def test_province_reviewer_region_page_lists_counties_with_counts(client, world):
     client.force_login(world.province_reviewer)
     rows = {r.name: (r.village_count, r.cadre_count) for r in client.get(reverse("region_list")).context["rows"]}
