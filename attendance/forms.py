@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from assignments.models import Finding
 
 from .models import Duty, LeaveRequest, PresenceRecord
+from .selectors import rule
 
 # ISO format: a browser date input shows nothing for a localised value such as "2026年11月18日".
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -37,6 +38,13 @@ class LeaveForm(forms.Form):
     start = forms.DateField(label=_("First day of leave"), widget=DATE)
     end = forms.DateField(label=_("Last day of leave"), widget=DATE)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Who will decide, before the cadre asks (the limit is a setting).
+        self.fields["end"].help_text = _(
+            "Leave of up to %(n)d days (counted in calendar days) is decided by your township; longer leave by "
+            "the county organisation department.") % {"n": rule("LEAVE_TOWNSHIP_MAX_DAYS")}
     submit_now = forms.BooleanField(label=_("Submit for approval now"), required=False, initial=True)
 
 

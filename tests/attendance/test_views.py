@@ -95,7 +95,10 @@ def test_leave_form_shows_the_rule_and_saves_nothing_on_overlap(client, world, t
     response = c.post(reverse("attendance:leave_create"), {
         "kind": "sick", "start": "2026-11-25", "end": "2026-11-24", "reason": "发烧", "submit_now": "on"})
     assert "cannot be before" in response.content.decode()
+    assert 'value="2026-11-25"' in response.content.decode()  # the dates typed stay in the form
     assert LeaveRequest.objects.count() == 1
+    assert "Leave of up to 3 days (counted in calendar days) is decided by your township" in c.get(
+        reverse("attendance:leave_create")).content.decode()
     assert _as(client, world.owner).get(reverse("attendance:leave_create")).status_code == 403
 
 
