@@ -112,8 +112,9 @@ def test_assignment_form_tells_same_named_villages_and_cadres_apart(client, worl
     VillageFactory(name="山水村", code="510824101202", township=world.other_township)
     twin = CadreFactory(name="袁杰", unit=world.province_unit, county=world.county, birth_date=dt.date(1991, 8, 8))
     client.force_login(world.owner)
+    form = client.get(reverse("assignment_create")).context["form"]
+    # Labels are made when the choices are read: in English here (the request left Chinese active).
     with translation.override("en"):
-        form = client.get(reverse("assignment_create")).context["form"]
         villages = [label for _value, label in form.fields["village"].choices]
         cadres = {value.value: label for value, label in form.fields["cadre"].choices if value}
     assert {"山水村 · 陵江镇", "山水村 · 云峰镇"} <= set(villages)
