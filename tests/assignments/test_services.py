@@ -268,3 +268,16 @@ def test_a_unit_contact_phone_must_be_a_mobile_or_a_landline_with_area_code(worl
 def test_mobiles_and_landlines_with_area_code_are_accepted(world, phone):
     unit = services.unit_create(user=world.owner, **unit_fields(world, contact_phone=phone))
     assert unit.contact_phone == phone.strip()
+
+
+def test_duplicate_names_and_bad_phones_are_refused_in_chinese_by_default(world):
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationError) as exc:
+            services.township_create(user=world.owner, name="陵江镇", code="510824102")
+        assert exc.value.message_dict["name"] == ["苍溪县已有名为陵江镇的乡镇。"]
+        with pytest.raises(ValidationError) as exc:
+            services.village_create(user=world.owner, township=world.township, name="山水村", code="510824100999")
+        assert exc.value.message_dict["name"] == ["陵江镇已有名为山水村的村。"]
+        with pytest.raises(ValidationError) as exc:
+            services.unit_create(user=world.owner, **unit_fields(world, contact_phone="abc"))
+        assert "区号" in exc.value.message_dict["contact_phone"][0]
