@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -97,7 +97,7 @@ def _sheets(board: selectors.Dashboard) -> dict[str, tuple[list[str], list[list]
         "city": _("City / prefecture"), "county": _("County"), "township": _("Township"), "village": _("Village"),
     }[board.child_level]
     header = [
-        level_name, _("Villages"), _("Villages with a team"), _("Cadres in post"),
+        level_name, pgettext("column: number of villages", "Villages"), _("Villages with a team"), _("Cadres in post"),
         _("Villages without a first secretary"), _("Under-staffed teams"),
         _("Presence rate, last working day (%)"), _("Presence rate, last 30 days (%)"), _("On leave today"),
         _("Presence shortfalls last month"), _("Training requirement met (%)"), _("Open findings"),
