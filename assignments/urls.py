@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("start/", views.start, name="start"),
     path("regions/", views.region_list, name="region_list"),
     path("regions/townships/new/", views.township_create, name="township_create"),
     path("villages/", views.village_list, name="village_list"),

@@ -100,10 +100,22 @@ def _get_assignment_for_user(request: HttpRequest, pk: int, *, manage: bool = Fa
 
 
 @profile_required
+def start(request: HttpRequest) -> HttpResponse:
+    """Where a login lands (LOGIN_REDIRECT_URL): a cadre, on a phone in the morning, on the
+    check-in button; everyone else on the overview."""
+    if selectors.scope_for_user(request.user).role == Role.CADRE:
+        return redirect("attendance:checkin")
+    return redirect("home")
+
+
+@profile_required
 def home(request: HttpRequest) -> HttpResponse:
+    from attendance.selectors import work_waiting_for_user  # attendance builds on this app
+
     return render(request, "assignments/home.html", {
         "summary": selectors.scope_summary(user=request.user),
         "min_team_size": settings.ZHUCUN["MIN_TEAM_SIZE"],
+        "waiting": work_waiting_for_user(user=request.user, today=timezone.localdate()),
     })
 
 

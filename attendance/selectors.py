@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from assignments.models import Assignment, Cadre, Finding, Profile
-from assignments.selectors import assignments_for_user, managed_county, scope_for_user
+from assignments.selectors import assignments_for_user, findings_for_user, managed_county, scope_for_user
 
 from .models import CountyAttendanceSetting, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
 
@@ -187,6 +187,23 @@ def review_queue_for_user(user) -> QuerySet[PresenceRecord]:
         .select_related("cadre", "assignment__village")
         .order_by("date", "id")
     )
+
+
+def work_waiting_for_user(*, user, today: dt.date) -> dict[str, int] | None:
+    """What waits for a township or county officer today, for the top of their overview: leave
+    to decide, check-ins to review (county), open findings, and today's records against the
+    cadres in post they keep. Five counting queries; None for other roles."""
+    q = keeper_assignments_q(user)
+    if q is None:
+        return None
+    in_post = Assignment.objects.filter(q).filter(active_on(today))
+    return {
+        "leave": leave_queue_for_user(user).count(),
+        "review": review_queue_for_user(user).count(),
+        "findings": findings_for_user(user).filter(status=Finding.Status.OPEN).count(),
+        "in_post": in_post.count(),
+        "recorded": PresenceRecord.objects.filter(date=today, cadre_id__in=in_post.values("cadre_id")).count(),
+    }
 
 
 # --- pages ---------------------------------------------------------------------------------

@@ -151,6 +151,7 @@ MATRIX: dict[str, Spec] = {
     "logout": Spec("skip"),  # POST-only, tested in the views tests
     "set_language": Spec("skip"),  # Django's i18n view, POST-only
     "home": Spec("list"),
+    "start": Spec("list"),
     "region_list": Spec("list"),
     "township_create": Spec("county"),
     "village_list": Spec("list"),

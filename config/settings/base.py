@@ -89,7 +89,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "start"  # by role: cadres to check-in, others to the overview
 LOGOUT_REDIRECT_URL = "login"
 
 # django-axes: lock an account (username, not IP: staff share office NAT) after repeated failures.

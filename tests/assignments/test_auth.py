@@ -9,7 +9,7 @@ def _login(client, password):
 
 def test_correct_password_logs_in(world, client):
     response = _login(client, "pw-123456")
-    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert response.status_code == 302 and response["Location"] == reverse("start")  # then by role
 
 
 def test_account_is_locked_after_repeated_failures_even_with_the_right_password(world, client):

@@ -188,6 +188,9 @@ def test_seed_demo_logins_have_their_roles_and_scopes_and_can_log_in(seeded, cli
     assert Profile.objects.get(user__username="demo_cadre").role == Profile.Role.CADRE
     assert cadre.active_assignment.role == Assignment.Role.FIRST_SECRETARY
     assert cadre.active_assignment.village.county.code == "510824"
+    # Each login is a person with a name, so pages say who decided, not which login.
+    assert cadre.user.get_full_name() == cadre.name
+    assert get_user_model().objects.get(username="demo_township").get_full_name() == "陈刚"
 
     for username in [*expected, "demo_township", "demo_unit", "demo_cadre"]:
         assert login(client, username), username

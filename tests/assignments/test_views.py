@@ -302,6 +302,47 @@ def test_home_summary_counts_the_users_county(client, world):
     assert summary == {"villages": 3, "no_secretary": 2, "understaffed": 2, "active_cadres": 2}
 
 
+def test_a_login_lands_a_cadre_on_check_in_and_everyone_else_on_the_overview(client, world):
+    for user, where in [(world.cadre_user, reverse("attendance:checkin")), (world.owner, reverse("home")),
+                        (world.township_staff, reverse("home")), (world.liaison, reverse("home"))]:
+        client.force_login(user)
+        assert client.get(reverse("start"))["Location"] == where
+    # The login form sends there when no ?next= is given.
+    client.logout()
+    user = world.cadre_user
+    user.set_password("pw-123456")
+    user.save()
+    response = client.post(reverse("login"), {"username": user.username, "password": "pw-123456"})
+    assert response["Location"] == reverse("start")
+
+
+def test_overview_shows_township_and_county_staff_what_waits_for_them(client, world, monkeypatch):
+    from django.utils import timezone
+
+    from attendance import services
+    from attendance.models import PresenceRecord
+
+    today = dt.date(2026, 11, 18)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: today)
+    services.leave_request_create(user=world.cadre_user, kind="personal", start=today + dt.timedelta(days=2),
+                                  end=today + dt.timedelta(days=3), reason="家中有事", submit=True)
+    PresenceRecord.objects.create(cadre=world.member, assignment=world.member_assignment, date=today,
+                                  kind="in_village", source="self", recorded_at=timezone.now(),
+                                  review_status="needs_review")
+    client.force_login(world.township_staff)
+    waiting = client.get(reverse("home")).context["waiting"]
+    # Two cadres in post in 陵江镇, one recorded today; the 2-day leave is the township's to decide.
+    assert waiting == {"leave": 1, "review": 0, "findings": 0, "in_post": 2, "recorded": 1}
+    client.force_login(world.owner)
+    page = client.get(reverse("home"))
+    assert page.context["waiting"]["leave"] == 0 and page.context["waiting"]["review"] == 1
+    assert 'id="waiting-review"' in page.content.decode()
+    for user in (world.liaison, world.city_reviewer, world.cadre_user):
+        client.force_login(user)
+        response = client.get(reverse("home"))
+        assert response.context["waiting"] is None and 'id="waiting"' not in response.content.decode()
+
+
 def test_liaison_overview_counts_only_villages_where_a_cadre_of_the_unit_is_in_post(client, world):
     # A cadre of the unit who served in 红星村 until last year: the village stays readable.
     past = CadreFactory(unit=world.unit, county=world.county)

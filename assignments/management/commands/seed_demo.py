@@ -477,10 +477,12 @@ class Seeder:
             return rows
         User = get_user_model()
 
-        def upsert(username: str, role: str, scope: str, *, region=None, unit=None) -> User:
+        def upsert(username: str, role: str, scope: str, *, region=None, unit=None, name: str = "") -> User:
             user, _ = User.objects.get_or_create(username=username)
             user.set_password(password)
             user.is_active = True
+            # Pages name people, not logins ("decided by 陈刚"); a Chinese name is one string.
+            user.first_name, user.last_name = name or DEMO_STAFF_NAMES.get(username, ""), ""
             user.save()
             Profile.objects.update_or_create(user=user, defaults={"role": role, "region": region, "unit": unit})
             rows.append((username, str(P(role).label), scope))
@@ -517,13 +519,19 @@ class Seeder:
         current = fs.filter(cadre__user__username="demo_cadre").first()
         chosen = current or fs.filter(cadre__user__isnull=True).order_by("cadre_id").first()
         if chosen:
-            user = upsert("demo_cadre", P.CADRE, f"{chosen.cadre.name} · {chosen.village.name}")
+            user = upsert("demo_cadre", P.CADRE, f"{chosen.cadre.name} · {chosen.village.name}",
+                          name=chosen.cadre.name)
             Cadre.objects.filter(user=user).exclude(pk=chosen.cadre_id).update(user=None)
             if chosen.cadre.user_id != user.pk:
                 chosen.cadre.user = user
                 chosen.cadre.save(update_fields=["user"])
         return rows
 
+
+
+# The people behind the demo staff logins.
+DEMO_STAFF_NAMES = {"demo_province": "周敏", "demo_city": "郑伟", "demo_county": "李娜", "demo_township": "陈刚",
+                    "demo_unit": "王芳"}
 
 
 def _display_width(text: str) -> int:
