@@ -23,7 +23,7 @@ from assignments import selectors as gate
 from assignments.access import page_of as _page
 from assignments.access import profile_required
 from assignments.access import require_roles as _require_roles
-from assignments.models import Cadre, Finding, Region
+from assignments.models import Cadre, DispatchingUnit, Finding, Region
 
 from . import exports, selectors, services
 from .forms import (
@@ -572,7 +572,9 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("“%(m)s” is not a month; choose one below (YYYY-MM).") % {"m": asked[:20]})
         return redirect("attendance:report_page")
     assignments = gate.assignments_for_user(request.user)
-    area = scope.region.name if scope.region else ""
+    # The title and file name say whose report it is: the region, or a liaison's unit.
+    area = (scope.region.name if scope.region else
+            DispatchingUnit.objects.filter(pk=scope.unit_id).values_list("name", flat=True).first() or "")
     township_id = request.GET.get("township", "")
     if township_id.isdigit():
         township = get_object_or_404(gate.regions_for_user(request.user).filter(level=Region.Level.TOWNSHIP),
@@ -610,7 +612,7 @@ def worklog_list(request: HttpRequest) -> HttpResponse:
     is_cadre = scope.role == Role.CADRE
     counts, counted = ([], 0) if is_cadre else selectors.worklog_month_counts(
         assignments=assignments, month=month, limit=WORKLOG_COUNT_ROWS)
-    villages = gate.villages_for_user(request.user).order_by("code")
+    villages = gate.villages_for_user(request.user).select_related("township").order_by("code")
     prev, nxt = _neighbour_months(month)
     return render(request, "attendance/worklog_list.html", {
         "page": _page(request, qs.select_related("cadre", "assignment__village").order_by("-date", "-id")),

@@ -1,6 +1,7 @@
 """Attendance pages: who may open what (404 out of scope, 403 not allowed) and that they work."""
 import datetime as dt
 from io import BytesIO
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -470,6 +471,11 @@ def test_monthly_report_refuses_a_month_that_is_not_one_and_names_its_file_after
     response = o.get(reverse("attendance:monthly_report") + "?month=2026-10")
     assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''Attendance%20report-")
     assert "2026-10.xlsx" in response["Content-Disposition"]
+    assert quote(world.county.name) in response["Content-Disposition"]
+    # A liaison's report is named after their unit, in the file name and the title row.
+    response = _as(client, world.liaison).get(reverse("attendance:monthly_report") + "?month=2026-10")
+    assert quote(world.unit.name) in response["Content-Disposition"]
+    assert world.unit.name in load_workbook(BytesIO(response.content)).active["A1"].value
 
 
 def test_monthly_report_marks_gaps_and_rejected_check_ins_as_the_scans_count_them(client, world, today):
