@@ -197,11 +197,12 @@ class AssignmentForm(_CrispyForm):
 class AssignmentEndForm(_CrispyForm):
     end_date = forms.DateField(label=_("End date"), widget=DateInput())
     reason = forms.ChoiceField(label=_("Reason"), choices=Assignment.EndReason.choices)
-    # Not required at form level: the service explains why a note is needed, which is a
-    # clearer message than "This field is required".
+    # Required (the form marks it so), with the service's own words instead of "This field is
+    # required"; the service checks it again for every other caller.
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required: why the cadre leaves the village."),
+        error_messages={"required": _("Write in the note why the cadre leaves: no cadre is changed without one.")},
     )
 
     def __init__(self, *args, **kwargs):

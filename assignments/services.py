@@ -294,7 +294,7 @@ def assignment_end(*, user, assignment: Assignment, end_date: dt.date, reason: s
     if reason not in Assignment.EndReason.values:
         errors["reason"] = _("Choose why the assignment ends.")
     if not note.strip():
-        errors["note"] = _("Write down the reason: no cadre is changed without one.")
+        errors["note"] = _("Write in the note why the cadre leaves: no cadre is changed without one.")
     if end_date < assignment.start_date:
         errors["end_date"] = _("The end date cannot be before the start date (%(d)s).") % {
             "d": assignment.start_date.isoformat()

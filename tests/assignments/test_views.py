@@ -158,6 +158,17 @@ def test_moving_a_cadre_ends_the_old_assignment_and_starts_a_new_one(client, wor
     assert Assignment.objects.get(cadre=world.member, end_date__isnull=True).village == world.village3
 
 
+def test_ending_without_a_note_is_marked_required_and_says_what_to_write(client, world):
+    client.force_login(world.owner)
+    url = reverse("assignment_end", args=[world.member_assignment.pk])
+    assert 'name="note"' in (page := client.get(url).content.decode()) and "asteriskField" in page
+    response = client.post(url, {"end_date": dt.date.today().isoformat(), "reason": "adjustment", "note": " "})
+    assert response.context["form"].errors["note"] == [
+        "Write in the note why the cadre leaves: no cadre is changed without one."]
+    world.member_assignment.refresh_from_db()
+    assert world.member_assignment.end_date is None
+
+
 def test_moving_without_a_note_changes_nothing(client, world):
     client.force_login(world.owner)
     response = client.post(reverse("assignment_change", args=[world.member_assignment.pk]), {
