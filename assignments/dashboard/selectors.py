@@ -274,6 +274,7 @@ def dashboard_for_region(*, region: Region, today: dt.date, trend_days: int = 90
     summary_where = {Level.PROVINCE: Q(city_id__in=list(rows)), Level.CITY: Q(county_id__in=g.county_ids),
                      Level.COUNTY: Q(county_id=region.id), Level.TOWNSHIP: Q(township_id=region.id)}[region.level]
     by_day: dict[dt.date, list[int]] = {}  # day -> [expected, present, cadres with any record]
+    in_window: list[tuple] = []  # (row, day, expected, present) of the last 30 days, added below
     for s in (
         DailyPresenceSummary.objects.filter(summary_where, day__gte=trend_start, day__lt=today, working_day=True)
         .values("day", k=F(summary_key)).annotate(
@@ -290,14 +291,18 @@ def dashboard_for_region(*, region: Region, today: dt.date, trend_days: int = 90
             as_of = s["at"]
         r = rows.get(s["k"]) if child_level != "village" else None
         if r is not None and s["day"] >= window_start:
-            r.expected_30 += s["e"] or 0
-            r.present_30 += s["p"] or 0
-            if s["day"] == yesterday:
-                r.expected_yesterday += s["e"] or 0
-                r.present_yesterday += s["p"] or 0
+            in_window.append((r, s["day"], s["e"] or 0, s["p"] or 0))
     # A day without a single presence record in the whole scope is a day without data (before
     # the system was in use, or a day nobody recorded), not a day everyone was away: its rate is
-    # None, a gap in the chart and an empty cell in the export, rather than 0 %.
+    # None, a gap in the chart and an empty cell in the export, rather than 0 %; the table's
+    # 30-day and last-working-day rates leave such days out for the same reason.
+    for r, day, e, p in in_window:
+        if by_day[day][2]:
+            r.expected_30 += e
+            r.present_30 += p
+            if day == yesterday:
+                r.expected_yesterday += e
+                r.present_yesterday += p
     trend = [{"day": d.isoformat(), "expected": e, "present": p,
               "rate": round(100.0 * p / e, 1) if e and rec else None}
              for d, (e, p, rec) in sorted(by_day.items())]

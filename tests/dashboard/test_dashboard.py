@@ -70,9 +70,13 @@ def test_trend_leaves_a_gap_for_days_without_any_presence_data(world, client):
                                   source="self", recorded_at=timezone.now())
     # `earlier`: cadres in post, but not one record in the county (before the system was used).
     presence_summaries_refresh(days=[earlier, day])
-    trend = {t["day"]: t for t in dashboard_for_region(region=world.county, today=today).trend}
+    board = dashboard_for_region(region=world.county, today=today)
+    trend = {t["day"]: t for t in board.trend}
     assert trend[earlier.isoformat()]["expected"] == 2 and trend[earlier.isoformat()]["rate"] is None
     assert trend[day.isoformat()]["rate"] == 50.0
+    # The table's 30-day rate leaves the day without data out too: 1 of 2, not 1 of 4.
+    township = _row(board, world.township)
+    assert (township.expected_30, township.present_30, township.rate_30) == (2, 1, 50.0)
     # A record anywhere in the scope makes it a day with data: there 0 % is a real 0 %.
     PresenceRecord.objects.create(cadre=world.member, assignment=world.member_assignment, date=earlier,
                                   kind="absent", source="keeper", recorded_at=timezone.now())
