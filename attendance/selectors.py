@@ -165,14 +165,22 @@ def keeper_assignments_q(user) -> Q | None:
 
 def keeper_grid_rows(*, user, day: dt.date) -> list[Assignment]:
     """The assignments in post on `day` that the user keeps, each with `.record` (that day's
-    PresenceRecord or None): two queries for the whole township or county."""
+    PresenceRecord or None) and `.leave_covered`: three queries for the whole township or county."""
     rows = list(
         Assignment.objects.filter(keeper_assignments_q(user)).filter(active_on(day))
         .select_related("cadre", "village", "village__township").order_by("village__code", "role", "cadre__name")
     )
     records = {r.cadre_id: r for r in PresenceRecord.objects.filter(cadre_id__in=[a.cadre_id for a in rows], date=day)}
+    # "On approved leave" is offered only where approved leave covers the day (services refuse
+    # it elsewhere); approval records its days itself, so this is rare.
+    unrecorded = [a.cadre_id for a in rows if a.cadre_id not in records]
+    covered = set(LeaveRequest.objects.filter(cadre_id__in=unrecorded, start__lte=day).filter(
+        Q(status=LeaveRequest.Status.APPROVED, end__gte=day)
+        | Q(status=LeaveRequest.Status.RETURNED, actual_return_date__gt=day)).values_list("cadre_id", flat=True)
+    ) if unrecorded else set()
     for a in rows:
         a.record = records.get(a.cadre_id)
+        a.leave_covered = a.cadre_id in covered
     return rows
 
 
@@ -201,7 +209,8 @@ def work_waiting_for_user(*, user, today: dt.date) -> dict[str, int] | None:
         "leave": leave_queue_for_user(user).count(),
         "review": review_queue_for_user(user).count(),
         "findings": findings_for_user(user).filter(status=Finding.Status.OPEN).count(),
-        "in_post": in_post.count(),
+        # Cadres, not postings: a cadre moving villages today has two.
+        "in_post": in_post.values("cadre_id").distinct().count(),
         "recorded": PresenceRecord.objects.filter(date=today, cadre_id__in=in_post.values("cadre_id")).count(),
     }
 

@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, When
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -149,8 +150,10 @@ def checkin(request: HttpRequest) -> HttpResponse:
     return render(request, "attendance/checkin.html", {
         "cadre": cadre, "assignment": assignment, "record": record, "today": today, "located": located,
         "form": CheckinForm(),
+        # The leave that needs the cadre first: begun and waiting for 销假, then the nearest ahead.
         "open_leave": selectors.leaves_for_user(request.user).filter(
-            status__in=[LeaveRequest.Status.SUBMITTED, LeaveRequest.Status.APPROVED]).first(),
+            status__in=[LeaveRequest.Status.SUBMITTED, LeaveRequest.Status.APPROVED]).order_by(
+            Case(When(status=LeaveRequest.Status.APPROVED, start__lte=today, then=0), default=1), "start").first(),
     })
 
 
@@ -585,8 +588,8 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     days, rows = selectors.monthly_report_rows(assignments=assignments, month=month, today=timezone.localdate())
     data = exports.monthly_report_xlsx(month=month, area=area, days=days, rows=rows)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"{_('Attendance report')}-{area}-{month:%Y-%m}.xlsx")
+    name = _("Attendance report")  # not inside the f-string, where makemessages does not look
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}-{area}-{month:%Y-%m}.xlsx")
     return response
 
 

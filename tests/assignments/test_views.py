@@ -163,8 +163,7 @@ def test_ending_without_a_note_is_marked_required_and_says_what_to_write(client,
     url = reverse("assignment_end", args=[world.member_assignment.pk])
     assert 'name="note"' in (page := client.get(url).content.decode()) and "asteriskField" in page
     response = client.post(url, {"end_date": dt.date.today().isoformat(), "reason": "adjustment", "note": " "})
-    assert response.context["form"].errors["note"] == [
-        "Write in the note why the cadre leaves: no cadre is changed without one."]
+    assert response.context["form"].errors["note"] == ["请在备注中写明干部离村的原因：没有原因不得调整干部。"]
     world.member_assignment.refresh_from_db()
     assert world.member_assignment.end_date is None
 

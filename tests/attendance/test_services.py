@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
+from django.utils import translation
 
 from attendance import selectors, services
 from attendance.models import CountyAttendanceSetting, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
@@ -147,6 +148,15 @@ def test_keeper_marks_leave_only_where_approved_leave_covers_the_day(world, toda
         services.presence_record_bulk(user=world.township_staff, day=TODAY, entries={
             world.cadre.id: "leave", world.member.id: "in_village"})
     assert "No approved leave covers 2026-11-18" in str(err.value)
+    with pytest.raises(ValidationError) as err:  # two names: a comma in English, 、 in Chinese
+        services.presence_record_bulk(user=world.township_staff, day=TODAY, entries={
+            world.cadre.id: "leave", world.member.id: "leave"})
+    assert f"{world.member.name}, {world.cadre.name}" in str(err.value) or \
+        f"{world.cadre.name}, {world.member.name}" in str(err.value)
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as err:
+        services.presence_record_bulk(user=world.township_staff, day=TODAY, entries={
+            world.cadre.id: "leave", world.member.id: "leave"})
+    assert "、" in str(err.value) and ", " not in str(err.value)
     assert not PresenceRecord.objects.exists()  # all or nothing
     with pytest.raises(ValidationError):
         services.presence_correct(user=world.township_staff, cadre=world.cadre, day=TODAY, kind="leave",

@@ -223,6 +223,8 @@ def test_keeper_grid_records_the_township_and_refuses_others(client, world, toda
     assert "Working day" in page
     # A Sunday (from the official calendar) says no check-in is expected.
     assert "Day off: no check-in expected" in t.get(reverse("attendance:keeper_grid") + "?day=2026-11-15").content.decode()
+    # "On approved leave" is offered only where approved leave covers the day.
+    assert f'id="k{world.cadre.pk}leave"' not in page and f'id="k{world.cadre.pk}trip"' in page
     t.post(reverse("attendance:keeper_grid"), {"day": "2026-11-18", f"kind_{world.cadre.pk}": "trip"})
     assert PresenceRecord.objects.get(cadre=world.cadre).kind == "trip"
     response = t.post(reverse("attendance:keeper_grid"), {
