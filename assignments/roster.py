@@ -5,9 +5,10 @@ are Chinese whatever the UI language: the spreadsheet is a file format exchanged
 organisation departments, so COLUMNS below is its single definition, used by the export
 resource and by the import parser alike.
 
-Export goes through django-import-export (a Resource with explicit dehydrate methods, XLSX
-through its tablib format class). The import reads the upload with the same XLSX format
-class but does NOT use import-export's row-by-row import_data: that runs queries per row,
+Export goes through django-import-export (a Resource with explicit dehydrate methods), and
+the rows are written with openpyxl's streamed writer (tablib's in-memory workbook was too slow
+for a province). The import reads the upload with import-export's XLSX format class but does
+NOT use import-export's row-by-row import_data: that runs queries per row,
 and a province-sized roster (34,000 rows) must go through in well under a minute. Instead
 the whole file is parsed, then checked against a handful of `__in` lookups, then written
 with bulk operations (with simple-history records) in one transaction. Any bad row means
@@ -19,6 +20,7 @@ import datetime as dt
 import io
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 import tablib
@@ -227,7 +229,51 @@ def roster_export(*, user, cadres: QuerySet[Cadre]) -> bytes:
 
     rows.sort(key=order)
     dataset = RosterResource(user=user).export(queryset=rows)
-    return XLSX().export_data(dataset)
+    return _roster_workbook(dataset)
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: a Chinese character about two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _roster_workbook(dataset: tablib.Dataset) -> bytes:
+    """The roster as a county officer reads it: one sheet named 花名册, a bold header row that
+    stays in view, and columns wide enough for their Chinese text.
+
+    Written in openpyxl's write-only (streamed) mode: tablib's in-memory workbook took 24 s of
+    a province's 34 s export (34,000 rows), past gunicorn's 30 s timeout. A text that begins
+    with "=" stays text: a cell must not become a formula because of what someone typed."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("花名册")
+    ws.freeze_panes = "A2"
+    headers = list(dataset.headers or [])
+    sample = dataset[:200]
+    for i, header in enumerate(headers):
+        widest = max([_display_width(str(header))]
+                     + [_display_width(str(r[i])) for r in sample if r[i] not in (None, "")])
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(max(widest + 2, 6), 40)
+    bold = Font(bold=True)
+
+    def cell(value, *, font=None):
+        c = WriteOnlyCell(ws, value=value)
+        if font is not None:
+            c.font = font
+        if isinstance(value, str) and value.startswith("="):
+            c.data_type = "s"
+        return c
+
+    ws.append([cell(h, font=bold) for h in headers])
+    for row in dataset:
+        ws.append([cell(v) if isinstance(v, str) and v.startswith("=") else v for v in row])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
 
 # --- import -------------------------------------------------------------------------------

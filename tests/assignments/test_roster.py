@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from openpyxl.utils import get_column_letter
 
 from assignments import roster
 from assignments.models import Assignment, Cadre
@@ -382,3 +383,17 @@ def test_errors_read_in_chinese_by_default(world):
         result = roster.roster_import(user=world.owner, data=xlsx(new_row(5, 身份证号=bad)))
     assert not result.ok
     assert any("校验" in e.message for e in result.errors), [e.message for e in result.errors]
+
+
+def test_export_is_a_sheet_named_roster_with_a_frozen_header_wide_enough_for_chinese(world):
+    Cadre.objects.filter(pk=world.cadre.pk).update(name="=1+1")  # typed text, never a formula
+    data = roster.roster_export(user=world.owner, cadres=Cadre.objects.all())
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb.active
+    assert wb.sheetnames == ["花名册"] and ws.freeze_panes == "A2"
+    assert ws["A1"].font.b
+    names = [c.value for c in ws["A"][1:]]
+    assert "=1+1" in names and ws.cell(row=1 + names.index("=1+1") + 1, column=1).data_type == "s"
+    headers = [c.value for c in ws[1]]
+    unit_col = get_column_letter(headers.index("派出单位") + 1)
+    assert ws.column_dimensions[unit_col].width >= 2 * len(world.unit.name)
