@@ -724,3 +724,41 @@ class GoodPracticeCase(models.Model):
     def save(self, *args, **kwargs):
         self.county_id = self.village.county_id
         super().save(*args, **kwargs)
+
+
+class ExportJob(models.Model):
+    """A spreadsheet too large to build inside a web request (a province's roster is 34,000
+    rows), built by a Celery worker for the user who asked and kept for a week.
+
+    The worker builds it as that user, through the same scoping gate as the page, with the
+    filters given on the page (`params`); only that user may download it."""
+
+    class Kind(models.TextChoices):
+        ROSTER = "roster", _("Roster (花名册)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Being prepared")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="export_jobs",
+                             verbose_name=_("user"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    content = models.BinaryField(_("content"), null=True, blank=True, editable=False)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"], name="exportjob_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -25,4 +25,6 @@ urlpatterns = [
     path("roster/import/", views.roster_import, name="roster_import"),
     path("roster/export/", views.roster_export, name="roster_export"),
     path("roster/template/", views.roster_template, name="roster_template"),
+    path("exports/", views.export_list, name="export_list"),
+    path("exports/<int:pk>/", views.export_download, name="export_download"),
 ]

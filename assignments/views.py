@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import roster, selectors, services
+from . import export_jobs, roster, selectors, services
 from .access import page_of as _page
 from .access import profile_required
 from .filters import CadreFilter, UnitFilter, VillageFilter
@@ -33,7 +33,7 @@ from .forms import (
     VillageForm,
     apply_service_errors,
 )
-from .models import Assignment, Cadre, DispatchingUnit, Village
+from .models import Assignment, Cadre, DispatchingUnit, ExportJob, Village
 
 Role = selectors.Role
 
@@ -297,8 +297,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _filtered_cadres(request: HttpRequest) -> CadreFilter:
-    qs = selectors.cadres_for_user(request.user).order_by("name", "id")
-    return CadreFilter(request.GET or None, queryset=qs, user=request.user)
+    # The same filters the roster export (and its background job) applies.
+    return export_jobs.roster_queryset(user=request.user, params=request.GET)
 
 
 @profile_required
@@ -486,10 +486,40 @@ def roster_import(request: HttpRequest) -> HttpResponse:
 
 @profile_required
 def roster_export(request: HttpRequest) -> HttpResponse:
-    cadres = _filtered_cadres(request).qs
+    cadres = export_jobs.roster_queryset(user=request.user, params=request.GET).qs
+    rows = cadres.count()
+    if rows > export_jobs.sync_max_rows():
+        # A province's roster takes ~20 s to build: a worker builds it, the user waits on a list.
+        export_jobs.export_job_start(user=request.user, kind=ExportJob.Kind.ROSTER,
+                                     params={k: request.GET.getlist(k) for k in request.GET}, rows=rows)
+        messages.info(request, _("The roster of %(n)d cadres is being prepared; it will be ready for download "
+                                 "here in a minute or so.") % {"n": rows})
+        return redirect("export_list")
     data = roster.roster_export(user=request.user, cadres=cadres)
     # The file is the Chinese-format roster whatever the page language, so is its name.
     return _xlsx_response(data, f"花名册-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@profile_required
+def export_list(request: HttpRequest) -> HttpResponse:
+    jobs = list(export_jobs.export_jobs_for_user(request.user)[:50])
+    return render(request, "assignments/export_list.html", {
+        "jobs": jobs, "keep_days": export_jobs.EXPORT_KEEP_DAYS,
+        # The page reloads itself while a file is still being made.
+        "pending": any(j.status in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING) for j in jobs),
+    })
+
+
+def _get_export_job_for_user(request: HttpRequest, pk: int) -> ExportJob:
+    # Only the user who asked: a job holds exactly what its owner may see.
+    return get_object_or_404(export_jobs.export_jobs_for_user(request.user).defer(None),
+                             pk=pk, status=ExportJob.Status.DONE)
+
+
+@profile_required
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _get_export_job_for_user(request, pk)
+    return _xlsx_response(bytes(job.content), job.filename)
 
 
 @profile_required

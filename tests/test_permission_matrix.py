@@ -78,6 +78,14 @@ def mworld(world):
         setattr(world, f"{suffix}finding", finding)
     _supervision_objects(world)
     _training_objects(world)
+    from django.contrib.auth import get_user_model
+
+    from assignments.models import ExportJob
+
+    elsewhere = get_user_model().objects.create_user("exporter_elsewhere")  # none of the roles tested
+    for attr, user in (("export_job", world.owner), ("far_export_job", elsewhere)):
+        setattr(world, attr, ExportJob.objects.create(user=user, kind="roster", status="done", content=b"xlsx",
+                                                      filename="花名册.xlsx"))
     return world
 
 
@@ -173,6 +181,9 @@ MATRIX: dict[str, Spec] = {
     "roster_import": Spec("county"),
     "roster_export": Spec("list"),
     "roster_template": Spec("list"),
+    "export_list": Spec("list"),
+    # A finished job of the owner's inside; one of a user outside every tested role outside.
+    "export_download": Spec("read", "export", _pk("export_job"), _pk("far_export_job"), allowed={"owner"}),
     # --- attendance -----------------------------------------------------------------------
     "attendance:checkin": Spec("cadre"),
     "attendance:calendar_mine": Spec("cadre"),

@@ -1,4 +1,4 @@
-"""Schedule the nightly erasing of old check-in positions at 01:30 Asia/Shanghai (django-celery-beat)."""
+"""Schedule the nightly erasing of old check-in positions at 01:35 Asia/Shanghai (django-celery-beat)."""
 from django.db import migrations
 
 TASK_NAME = "attendance: erase old check-in positions (nightly)"
@@ -8,7 +8,7 @@ def create_schedule(apps, schema_editor):
     CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="30", hour="1", day_of_week="*", day_of_month="*", month_of_year="*",
+        minute="35", hour="1", day_of_week="*", day_of_month="*", month_of_year="*",
         timezone="Asia/Shanghai",
     )
     PeriodicTask.objects.update_or_create(

@@ -182,7 +182,7 @@ ZHUCUN = {
     # A located check-in less accurate than this (metres) goes to review.
     "CHECKIN_MAX_ACCURACY_M": 200,
     # Positions collected at check-in are erased this many days after the check-in, once no
-    # review waits on them (the review note keeps what was found). Nightly, 01:30.
+    # review waits on them (the review note keeps what was found). Nightly, 01:35.
     "POSITION_KEEP_DAYS": env.int("ZHUCUN_POSITION_KEEP_DAYS", default=90),
     # Radius (metres) used when a village has coordinates but no radius of its own.
     "CHECKIN_DEFAULT_RADIUS_M": 3000,
@@ -190,6 +190,9 @@ ZHUCUN = {
     # yesterday, so corrections, reviews and leave decisions about earlier days show the next
     # morning (about 0.15 s a day for all Sichuan).
     "SUMMARY_REFRESH_DAYS": 35,
+    # A roster export of more rows than this is built by a Celery worker and listed at
+    # /exports/ (a province's 34,000 rows take ~20 s); smaller ones download at once.
+    "EXPORT_SYNC_MAX_ROWS": env.int("ZHUCUN_EXPORT_SYNC_MAX_ROWS", default=5000),
     # --- training: when an unmet requirement is flagged, and how urgently ---
     "TRAINING_NOTICE_FRACTION": 0.5,  # notice from half-way through the tenure
     "TRAINING_WARNING_MONTHS": 6,  # warning with 6 months left
