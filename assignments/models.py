@@ -735,6 +735,7 @@ class ExportJob(models.Model):
 
     class Kind(models.TextChoices):
         ROSTER = "roster", _("Roster (花名册)")
+        ATTENDANCE_REPORT = "attendance_report", _("Monthly attendance report (考勤月报表)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")

@@ -9,8 +9,14 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from assignments.models import Assignment, Cadre, Finding, Profile
-from assignments.selectors import assignments_for_user, findings_for_user, managed_county, scope_for_user
+from assignments.models import Assignment, Cadre, DispatchingUnit, Finding, Profile, Region
+from assignments.selectors import (
+    assignments_for_user,
+    findings_for_user,
+    managed_county,
+    regions_for_user,
+    scope_for_user,
+)
 
 from .models import CountyAttendanceSetting, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
 
@@ -311,6 +317,30 @@ def working_days_year(*, year: int) -> dict:
         "fallback": any(r.source == WorkingDay.Source.WEEKDAY for r in rows.values()),
         "filled": bool(rows),
     }
+
+
+def monthly_report_scope(*, user, township_id: str = "") -> tuple[QuerySet[Assignment], str]:
+    """The assignments a monthly report covers (the user's scope, or one township in it) and
+    the name it goes by: the region, the township, or a liaison's unit. A township outside the
+    scope is a 404."""
+    from django.http import Http404
+
+    scope = scope_for_user(user)
+    assignments = assignments_for_user(user)
+    area = (scope.region.name if scope.region else
+            DispatchingUnit.objects.filter(pk=scope.unit_id).values_list("name", flat=True).first() or "")
+    if township_id.isdigit():
+        township = regions_for_user(user).filter(level=Region.Level.TOWNSHIP, pk=int(township_id)).first()
+        if township is None:
+            raise Http404
+        assignments, area = assignments.filter(village__township=township), township.full_name
+    return assignments, area
+
+
+def monthly_report_size(*, assignments: QuerySet[Assignment], month: dt.date) -> int:
+    """Rows of the monthly report: the assignments in post at some time of the month."""
+    first, last = month_bounds(month)
+    return assignments.filter(start_date__lte=last).filter(Q(end_date__isnull=True) | Q(end_date__gte=first)).count()
 
 
 def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,

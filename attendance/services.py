@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import chinese_calendar
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.db.models import Count, DateField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -39,6 +40,8 @@ from .selectors import (
     keeper_assignments_q,
     leave_can_decide,
     month_bounds,
+    monthly_report_rows,
+    monthly_report_scope,
     rule,
 )
 
@@ -861,6 +864,31 @@ def presence_positions_erase(*, today: dt.date | None = None) -> int:
         PresenceRecord.history.model.objects.filter(located).exclude(id__in=waiting).update(
             latitude=None, longitude=None)
     return erased
+
+
+# --- monthly report (考勤月报表) ------------------------------------------------------------------------
+
+
+def monthly_report_file(*, month: dt.date, assignments, area: str) -> tuple[bytes, str, int]:
+    """The monthly report of `assignments` (from selectors.monthly_report_scope) as .xlsx:
+    (file, file name, rows). Fills the working-day calendar of the month first: holidays and
+    调休 days must be known before gaps are marked (as for the calendar page)."""
+    from .exports import monthly_report_xlsx
+
+    working_days_ensure(start=month, end=month_bounds(month)[1])
+    days, rows = monthly_report_rows(assignments=assignments, month=month, today=timezone.localdate())
+    data = monthly_report_xlsx(month=month, area=area, days=days, rows=rows)
+    name = _("Attendance report")  # not inside the f-string, where makemessages does not look
+    return data, f"{name}-{area}-{month:%Y-%m}.xlsx", len(rows)
+
+
+def monthly_report_job_build(*, user, params: dict[str, list[str]]) -> tuple[bytes, str, int]:
+    """The export worker's builder for a large monthly report (see assignments.export_jobs): the
+    same scope and township as the page, as the user who asked. Registered by AttendanceConfig."""
+    with translation.override(settings.LANGUAGE_CODE):
+        month = dt.datetime.strptime((params.get("month") or [""])[0], "%Y-%m").date()
+        assignments, area = monthly_report_scope(user=user, township_id=(params.get("township") or [""])[0])
+        return monthly_report_file(month=month, assignments=assignments, area=area)
 
 
 # --- findings: manual resolution -------------------------------------------------------------------

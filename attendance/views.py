@@ -20,13 +20,14 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assignments import export_jobs
 from assignments import selectors as gate
 from assignments.access import page_of as _page
 from assignments.access import profile_required
 from assignments.access import require_roles as _require_roles
-from assignments.models import Cadre, DispatchingUnit, Finding, Region
+from assignments.models import Cadre, ExportJob, Finding, Region
 
-from . import exports, selectors, services
+from . import selectors, services
 from .forms import (
     CheckinForm,
     CorrectionForm,
@@ -567,29 +568,26 @@ def report_page(request: HttpRequest) -> HttpResponse:
 @profile_required
 def monthly_report(request: HttpRequest) -> HttpResponse:
     """A row per cadre, a column per day, totals; for the user's scope or one township in it."""
-    scope = _require_roles(request, Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.UNIT)
+    _require_roles(request, Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.UNIT)
     asked = request.GET.get("month", "")
     month = _month(request)
     if asked and f"{month:%Y-%m}" != asked:
         # A typed or edited address with no such month: say so rather than send another month.
         messages.error(request, _("“%(m)s” is not a month; choose one below (YYYY-MM).") % {"m": asked[:20]})
         return redirect("attendance:report_page")
-    assignments = gate.assignments_for_user(request.user)
-    # The title and file name say whose report it is: the region, or a liaison's unit.
-    area = (scope.region.name if scope.region else
-            DispatchingUnit.objects.filter(pk=scope.unit_id).values_list("name", flat=True).first() or "")
-    township_id = request.GET.get("township", "")
-    if township_id.isdigit():
-        township = get_object_or_404(gate.regions_for_user(request.user).filter(level=Region.Level.TOWNSHIP),
-                                     pk=int(township_id))
-        assignments, area = assignments.filter(village__township=township), township.full_name
-    # Holidays and 调休 days must be known before gaps are marked (as for the calendar page).
-    services.working_days_ensure(start=month, end=selectors.month_bounds(month)[1])
-    days, rows = selectors.monthly_report_rows(assignments=assignments, month=month, today=timezone.localdate())
-    data = exports.monthly_report_xlsx(month=month, area=area, days=days, rows=rows)
+    assignments, area = selectors.monthly_report_scope(user=request.user, township_id=request.GET.get("township", ""))
+    size = selectors.monthly_report_size(assignments=assignments, month=month)
+    if size > export_jobs.sync_max_rows():
+        # A province's month (34,000 rows) takes 10–30 s: the export worker builds it.
+        export_jobs.export_job_start(user=request.user, kind=ExportJob.Kind.ATTENDANCE_REPORT,
+                                     params={"month": [f"{month:%Y-%m}"], "township": [request.GET.get("township", "")]},
+                                     rows=size)
+        messages.info(request, _("The monthly report of %(n)d cadres is being prepared; it will be ready for "
+                                 "download here in a minute or so.") % {"n": size})
+        return redirect("export_list")
+    data, filename, _rows = services.monthly_report_file(month=month, assignments=assignments, area=area)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    name = _("Attendance report")  # not inside the f-string, where makemessages does not look
-    response["Content-Disposition"] = content_disposition_header(True, f"{name}-{area}-{month:%Y-%m}.xlsx")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

@@ -480,6 +480,30 @@ def test_monthly_report_refuses_a_month_that_is_not_one_and_names_its_file_after
     assert world.unit.name in load_workbook(BytesIO(response.content)).active["A1"].value
 
 
+def test_a_large_monthly_report_is_built_by_the_export_worker_for_the_same_scope(
+        client, world, today, settings, django_capture_on_commit_callbacks):
+    from assignments import export_jobs
+    from assignments.models import ExportJob
+
+    settings.ZHUCUN = {**settings.ZHUCUN, "EXPORT_SYNC_MAX_ROWS": 1}
+    o = _as(client, world.owner)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = o.get(reverse("attendance:monthly_report") + f"?month=2026-11&township={world.township.pk}")
+    assert response["Location"] == reverse("export_list") and len(callbacks) == 1
+    job = ExportJob.objects.get()
+    assert (job.kind, job.params, job.rows) == ("attendance_report",
+                                                {"month": ["2026-11"], "township": [str(world.township.pk)]}, 2)
+    export_jobs.export_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "done" and job.filename.endswith(f"-{world.township.full_name}-2026-11.xlsx")
+    ws = load_workbook(BytesIO(o.get(reverse("export_download", args=[job.pk])).content)).active
+    assert {r[2] for r in ws.iter_rows(min_row=4, values_only=True)} == {world.cadre.name, world.member.name}
+    # A township outside the scope is refused before any job is made.
+    assert o.get(reverse("attendance:monthly_report") + f"?month=2026-11&township={world.neighbour_township.pk}"
+                 ).status_code == 404
+    assert ExportJob.objects.count() == 1
+
+
 def test_monthly_report_marks_gaps_and_rejected_check_ins_as_the_scans_count_them(client, world, today):
     from django.utils import timezone
 
