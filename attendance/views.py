@@ -190,9 +190,11 @@ def leave_list(request: HttpRequest) -> HttpResponse:
     if status in LeaveRequest.Status.values:
         qs = qs.filter(status=status)
     scope = gate.scope_for_user(request.user)
+    is_cadre = scope.role == Role.CADRE
     return render(request, "attendance/leave_list.html", {
-        "page": _page(request, qs), "status": status, "statuses": LeaveRequest.Status.choices,
-        "is_cadre": scope.role == Role.CADRE,
+        "page": _page(request, qs), "status": status, "is_cadre": is_cadre,
+        # Drafts are the cadre's own (leaves_for_user): nobody else is offered a filter for them.
+        "statuses": [c for c in LeaveRequest.Status.choices if is_cadre or c[0] != LeaveRequest.Status.DRAFT],
     })
 
 

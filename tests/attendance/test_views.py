@@ -560,3 +560,6 @@ def test_leave_list_shows_the_scope_and_filters_by_status(client, world, today):
     assert "袁杰" in _as(client, world.liaison).get(url).content.decode()
     assert "袁杰" not in _as(client, world.liaison).get(url + "?status=approved").content.decode()
     assert "袁杰" not in _as(client, world.stranger).get(url).content.decode()
+    # Only a cadre has drafts to filter by.
+    assert "draft" in dict(_as(client, world.cadre_user).get(url).context["statuses"])
+    assert "draft" not in dict(_as(client, world.township_staff).get(url).context["statuses"])
