@@ -11,6 +11,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -470,8 +471,6 @@ class Inspection(models.Model):
 
     @property
     def rectification_status(self) -> str:
-        from django.utils import timezone
-
         return self.rectification_status_on(timezone.localdate())
 
     @property
@@ -763,3 +762,10 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def stalled(self) -> bool:
+        """Not finished half an hour after it was asked for: the worker is down or died on it
+        (the largest file takes under a minute). The page stops waiting and says to try again."""
+        return (self.status in (self.Status.QUEUED, self.Status.RUNNING)
+                and self.created_at < timezone.now() - dt.timedelta(minutes=30))

@@ -506,7 +506,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
     return render(request, "assignments/export_list.html", {
         "jobs": jobs, "keep_days": export_jobs.EXPORT_KEEP_DAYS,
         # The page reloads itself while a file is still being made.
-        "pending": any(j.status in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING) for j in jobs),
+        "pending": any(j.status in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING) and not j.stalled for j in jobs),
     })
 
 

@@ -102,3 +102,12 @@ def test_jobs_are_kept_for_a_week(world, django_capture_on_commit_callbacks):
         export_jobs.export_job_start(user=world.owner, kind="roster", params={}, rows=2)
     assert not ExportJob.objects.filter(pk=old.pk).exists()  # dropped when the owner asks again
     assert ExportJob.objects.filter(pk=other.pk).exists()  # another user's is theirs to renew
+
+
+def test_a_job_left_unfinished_for_half_an_hour_stops_the_page_waiting(client, world):
+    job = ExportJob.objects.create(user=world.owner, kind="roster", params={})
+    client.force_login(world.owner)
+    assert 'http-equiv="refresh"' in client.get(reverse("export_list")).content.decode()
+    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=31))
+    page = client.get(reverse("export_list")).content.decode()
+    assert 'http-equiv="refresh"' not in page and "请重试" in page
