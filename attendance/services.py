@@ -591,8 +591,8 @@ def presence_correct(*, user, cadre: Cadre, day: dt.date, kind: str, reason: str
     if record.review_status in (Review.NEEDS_REVIEW, Review.REJECTED) and not county_staff:
         # The location review is the county's decision: a township correction must not settle it
         # (or undo a rejection) on the way.
-        raise ValidationError(_("%(name)s's check-in on %(d)s is under the county's location review (%(st)s); "
-                                "only county staff can change it.") % {
+        raise ValidationError(_("%(name)s's check-in on %(d)s is for the county's location review to decide "
+                                "(%(st)s); only county staff can change it.") % {
             "name": cadre.name, "d": day.isoformat(), "st": record.get_review_status_display()})
     if kind == PresenceRecord.Kind.LEAVE and record.kind != kind:
         _require_approved_leave(cadre_ids=[cadre.pk], day=day)
