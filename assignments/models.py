@@ -11,10 +11,10 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .codes import code_labels, pack_codes, unpack_codes
@@ -376,6 +376,10 @@ class Finding(models.Model):
     severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices, default=Severity.NOTICE)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     detail = models.TextField(_("detail"), blank=True)
+    # The detail's English message(s) and values, so each reader gets it in their language
+    # (detail_text); `detail` keeps the site language's text for exports and SQL readers.
+    # {"parts": [[msgid, {values}], ...]}; empty for details typed by a person.
+    detail_args = models.JSONField(_("detail arguments"), null=True, blank=True, editable=False)
     first_seen = models.DateTimeField(_("first seen"))
     last_seen = models.DateTimeField(_("last seen"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -400,6 +404,18 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.cadre} {self.period_label}"
+
+    @property
+    def detail_text(self) -> str:
+        """The detail in the active language where the finding carries its message, else the
+        stored text."""
+        parts = (self.detail_args or {}).get("parts")
+        if not parts:
+            return self.detail
+        try:
+            return "".join(gettext(msgid) % values for msgid, values in parts)
+        except (KeyError, TypeError, ValueError):  # a message changed since: the stored text
+            return self.detail
 
     @property
     def period_label(self) -> str:
@@ -769,3 +785,12 @@ class ExportJob(models.Model):
         (the largest file takes under a minute). The page stops waiting and says to try again."""
         return (self.status in (self.Status.QUEUED, self.Status.RUNNING)
                 and self.created_at < timezone.now() - dt.timedelta(minutes=30))
+
+
+def finding_detail(*parts: tuple[str, dict]) -> tuple[str, dict]:
+    """A finding's detail from (msgid, values) parts: the text in the site language (stored in
+    Finding.detail) and the arguments to show it in any language (Finding.detail_args). Mark
+    each msgid with gettext_noop where it is written, so makemessages finds it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = "".join(gettext(msgid) % values for msgid, values in parts)
+    return text, {"parts": [[msgid, values] for msgid, values in parts]}

@@ -27,9 +27,9 @@ from django.db.models import Count, DateField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
-from assignments.models import Assignment, Cadre, Finding, Profile, Region, Village
+from assignments.models import Assignment, Cadre, Finding, Profile, Region, Village, finding_detail
 from assignments.selectors import can_manage_county, managed_county, scope_for_user
 
 from .models import CountyAttendanceSetting, DailyPresenceSummary, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
@@ -933,7 +933,7 @@ class ScanResult:
 
 def _insert_findings(*, kind: str, new: list[tuple], now) -> None:
     """INSERT … ON CONFLICT DO NOTHING on the unique (kind, assignment, period), for rows
-    (assignment_id, period, cadre_id, village_id, county_id, severity, detail).
+    (assignment_id, period, cadre_id, village_id, county_id, severity, detail, detail_args).
 
     At month end ten thousand new findings are normal. On PostgreSQL they go in as one
     statement over arrays (unnest), with what every row shares (kind, status, times) passed
@@ -942,8 +942,8 @@ def _insert_findings(*, kind: str, new: list[tuple], now) -> None:
     if connection.vendor == "postgresql":
         meta = Finding._meta
         columns = ["kind", "status", "first_seen", "last_seen", "resolution_note",
-                   "assignment", "period", "cadre", "village", "county", "severity", "detail"]
-        arrays = ["assignment", "period", "cadre", "village", "county", "severity", "detail"]
+                   "assignment", "period", "cadre", "village", "county", "severity", "detail", "detail_args"]
+        arrays = ["assignment", "period", "cadre", "village", "county", "severity", "detail", "detail_args"]
         array_types = [f"{meta.get_field(name).db_type(connection).split('(')[0]}[]" for name in arrays]
         sql = (
             f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({', '.join(_column(meta, c) for c in columns)}) "
@@ -951,20 +951,22 @@ def _insert_findings(*, kind: str, new: list[tuple], now) -> None:
             "ON CONFLICT DO NOTHING"
         )
         values = [list(column) for column in zip(*new, strict=True)]
+        values[-1] = [json.dumps(args, ensure_ascii=False) for args in values[-1]]  # text[] cast to jsonb[]
         with connection.cursor() as cursor:
             cursor.execute(sql, [kind, Finding.Status.OPEN, now, now, *values])
         return
     Finding.objects.bulk_create([
         Finding(kind=kind, assignment_id=aid, period=period, cadre_id=cadre_id, village_id=village_id,
-                county_id=county_id, severity=severity, detail=detail, first_seen=now, last_seen=now)
-        for aid, period, cadre_id, village_id, county_id, severity, detail in new
+                county_id=county_id, severity=severity, detail=detail, detail_args=args, first_seen=now, last_seen=now)
+        for aid, period, cadre_id, village_id, county_id, severity, detail, args in new
     ], batch_size=2000, ignore_conflicts=True)
 
 
 def _upsert_findings(*, kind: str, rows: dict, existing_qs, now, resolve_absent_note: str = "") -> tuple[int, int, int]:
     """Write scan results for one kind without a query per row.
 
-    rows: {(assignment_id, period): (cadre_id, village_id, county_id, severity, detail)}.
+    rows: {(assignment_id, period): (cadre_id, village_id, county_id, severity, (detail, detail_args))}
+    with the detail from assignments.models.finding_detail.
     existing_qs: the findings of this kind the scan covers (same periods, same county).
     New rows go in with bulk_create(ignore_conflicts) on the unique (kind, assignment, period);
     rows whose severity or detail changed are updated; an unchanged row is not touched, so a
@@ -972,23 +974,24 @@ def _upsert_findings(*, kind: str, rows: dict, existing_qs, now, resolve_absent_
     one resolved by a person stays resolved. With resolve_absent_note, open findings the scan
     no longer sees are resolved."""
     existing = {(f["assignment_id"], f["period"]): f for f in existing_qs.values(
-        "id", "assignment_id", "period", "severity", "detail", "status", "resolved_by_id")}
+        "id", "assignment_id", "period", "severity", "detail", "detail_args", "status", "resolved_by_id")}
     new, changed = [], []
-    for key, (cadre_id, village_id, county_id, severity, detail) in rows.items():
+    for key, (cadre_id, village_id, county_id, severity, (detail, args)) in rows.items():
         old = existing.get(key)
         if old is None:
-            new.append((key[0], key[1], cadre_id, village_id, county_id, int(severity), detail))
+            new.append((key[0], key[1], cadre_id, village_id, county_id, int(severity), detail, args))
             continue
         reopen = old["status"] == Finding.Status.RESOLVED and old["resolved_by_id"] is None
-        if reopen or (old["status"] == Finding.Status.OPEN and (old["severity"], old["detail"]) != (severity, detail)):
-            f = Finding(id=old["id"], severity=severity, detail=detail, last_seen=now,
+        if reopen or (old["status"] == Finding.Status.OPEN
+                      and (old["severity"], old["detail"], old["detail_args"]) != (severity, detail, args)):
+            f = Finding(id=old["id"], severity=severity, detail=detail, detail_args=args, last_seen=now,
                         status=Finding.Status.OPEN, resolved_at=None, resolution_note="")
             changed.append(f)
     if new:
         _insert_findings(kind=kind, new=new, now=now)
     if changed:
-        Finding.objects.bulk_update(changed, ["severity", "detail", "last_seen", "status", "resolved_at",
-                                              "resolution_note"], batch_size=2000)
+        Finding.objects.bulk_update(changed, ["severity", "detail", "detail_args", "last_seen", "status",
+                                              "resolved_at", "resolution_note"], batch_size=2000)
     resolved = 0
     if resolve_absent_note:
         gone = [f["id"] for key, f in existing.items() if key not in rows and f["status"] == Finding.Status.OPEN]
@@ -1032,11 +1035,11 @@ def scan_missing_checkins(*, day: dt.date, county: Region | None = None, now=Non
         if n <= 1 or streaks.get(aid) == n - 1:
             escalated += 1
             severity = Finding.Severity.WARNING
-            detail = _("No check-in, leave or trip recorded on %(d)s: %(n)d working days in a row.") % {
-                "d": period, "n": n}
+            detail = finding_detail((gettext_noop(
+                "No check-in, leave or trip recorded on %(d)s: %(n)d working days in a row."), {"d": period, "n": n}))
         else:
             severity = Finding.Severity.NOTICE
-            detail = _("No check-in, leave or trip recorded on %(d)s.") % {"d": period}
+            detail = finding_detail((gettext_noop("No check-in, leave or trip recorded on %(d)s."), {"d": period}))
         rows[(aid, period)] = (cadre_id, village_id, county_id, severity, detail)
     existing = Finding.objects.filter(kind=Finding.Kind.MISSING_CHECKIN, period=period).filter(
         _county_q(county, "county_id"))
@@ -1077,8 +1080,8 @@ def scan_unreturned_leave(*, day: dt.date, county: Region | None = None, now=Non
     for aid, cadre_id, village_id, county_id, start, end in overdue:
         rows[(aid, start.isoformat())] = (
             cadre_id, village_id, county_id, Finding.Severity.WARNING,
-            _("Leave from %(s)s to %(e)s has ended but no return (销假) was reported.") % {
-                "s": start.isoformat(), "e": end.isoformat()},
+            finding_detail((gettext_noop("Leave from %(s)s to %(e)s has ended but no return (销假) was reported."),
+                            {"s": start.isoformat(), "e": end.isoformat()})),
         )
     periods = sorted({p for _a, p in rows})
     existing = Finding.objects.filter(kind=Finding.Kind.UNRETURNED_LEAVE).filter(
@@ -1118,9 +1121,12 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
     }
     period = f"{first:%Y-%m}"
     rows = {}
-    # Translated once, filled per row (tens of thousands of rows at month end).
-    template = _("%(p)d days in the village in %(m)s; %(r)d required (%(min)d a month, pro-rated for %(d)d days in "
-                 "post and %(l)d days of leave).")
+    # Translated once (in the site language, as finding_detail does), filled per row: tens of
+    # thousands of rows at month end.
+    msgid = gettext_noop("%(p)d days in the village in %(m)s; %(r)d required (%(min)d a month, pro-rated for %(d)d "
+                         "days in post and %(l)d days of leave).")
+    with translation.override(settings.LANGUAGE_CODE):
+        template = _(msgid)
     for aid, cadre_id, village_id, county_id, start, end in assignments:
         in_post = (min(end or last, last) - max(start, first)).days + 1
         present, leave = counts.get(aid, (0, 0))
@@ -1129,8 +1135,9 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
         required = min((minimum * max(in_post - leave, 0)) // month_days, max(working_in_post - leave, 0))
         if present < required:
             severity = Finding.Severity.CRITICAL if present * 2 < required else Finding.Severity.WARNING
-            rows[(aid, period)] = (cadre_id, village_id, county_id, severity, template % {
-                "p": present, "m": period, "r": required, "min": minimum, "d": in_post, "l": leave})
+            values = {"p": present, "m": period, "r": required, "min": minimum, "d": in_post, "l": leave}
+            rows[(aid, period)] = (cadre_id, village_id, county_id, severity,
+                                   (template % values, {"parts": [[msgid, values]]}))
     existing = Finding.objects.filter(kind=Finding.Kind.PRESENCE_SHORTFALL, period=period).filter(
         _county_q(county, "county_id"))
     created, updated, resolved = _upsert_findings(

@@ -16,10 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assignments import selectors as gate
 from assignments.codes import pack_codes
-from assignments.models import Assignment, Cadre, DispatchingUnit, Finding, Region
+from assignments.models import Assignment, Cadre, DispatchingUnit, Finding, Region, finding_detail
 
 from . import selectors
 from .models import OrganiserLevel, Topic, TrainingCourse, TrainingRecord, TrainingRequirement
@@ -477,12 +478,15 @@ class TrainingScanResult:
 KIND = Finding.Kind.UNMET_TRAINING
 
 
-def _detail(req: TrainingRequirement, p: selectors.Progress, end: dt.date, today: dt.date) -> str:
-    text = _("%(rule)s: %(n)d of %(need)d courses") % {"rule": req.name, "n": p.courses, "need": req.courses_required}
+def _detail(req: TrainingRequirement, p: selectors.Progress, end: dt.date, today: dt.date) -> tuple[str, dict]:
+    """(text in the site language, arguments for any language): see finding_detail."""
+    parts = [(gettext_noop("%(rule)s: %(n)d of %(need)d courses"),
+              {"rule": req.name, "n": p.courses, "need": req.courses_required})]
     if req.min_hours is not None:
-        text += _(", %(h)s of %(need)s hours") % {"h": num(p.hours), "need": num(req.min_hours)}
-    return text + _("; %(m)d months left (until %(end)s).") % {"m": selectors.months_between(today, end),
-                                                                  "end": end.isoformat()}
+        parts.append((gettext_noop(", %(h)s of %(need)s hours"), {"h": num(p.hours), "need": num(req.min_hours)}))
+    parts.append((gettext_noop("; %(m)d months left (until %(end)s)."),
+                  {"m": selectors.months_between(today, end), "end": end.isoformat()}))
+    return finding_detail(*parts)
 
 
 @transaction.atomic
@@ -509,7 +513,8 @@ def training_scan(*, today: dt.date | None = None, county: Region | None = None,
         existing_qs = existing_qs.filter(county_id=county.id)
     # The assignment's end date tells "met" from "no longer applies" when a finding resolves.
     existing = {(f[1], f[2]): f for f in existing_qs.values_list(
-        "id", "assignment_id", "period", "severity", "detail", "status", "resolved_by_id", "assignment__end_date")}
+        "id", "assignment_id", "period", "severity", "detail", "status", "resolved_by_id", "assignment__end_date",
+        "detail_args")}
 
     wanted: dict[tuple[int, str], Finding] = {}
     province_of: dict[int, int | None] = {}
@@ -528,9 +533,10 @@ def training_scan(*, today: dt.date | None = None, county: Region | None = None,
                 if severity is None:
                     continue  # unmet, but there is still time
                 key = (aid, req.period_key(today.year))
+                detail, detail_args = _detail(req, p, p_end, today)
                 wanted[key] = Finding(
                     kind=KIND, cadre_id=cadre_id, assignment_id=aid, village_id=village_id, county_id=county_id,
-                    period=key[1], severity=severity, detail=_detail(req, p, p_end, today), status=Finding.Status.OPEN,
+                    period=key[1], severity=severity, detail=detail, detail_args=detail_args, status=Finding.Status.OPEN,
                     first_seen=now, last_seen=now, resolved_at=None, resolution_note="",
                 )
         note_met = _("Resolved automatically: the training requirement is now met.")
@@ -544,7 +550,7 @@ def training_scan(*, today: dt.date | None = None, county: Region | None = None,
         old = existing.get(key)
         if old is None:
             result.created += 1
-        elif old[5] == Finding.Status.OPEN and (old[3], old[4]) == (f.severity, f.detail):
+        elif old[5] == Finding.Status.OPEN and (old[3], old[4], old[8]) == (f.severity, f.detail, f.detail_args):
             continue
         elif old[5] == Finding.Status.RESOLVED and old[6] is not None:
             continue
@@ -554,7 +560,8 @@ def training_scan(*, today: dt.date | None = None, county: Region | None = None,
     if upsert:
         Finding.objects.bulk_create(
             upsert, batch_size=2000, update_conflicts=True, unique_fields=["kind", "assignment", "period"],
-            update_fields=["severity", "detail", "last_seen", "status", "resolved_at", "resolution_note"],
+            update_fields=["severity", "detail", "detail_args", "last_seen", "status", "resolved_at",
+                           "resolution_note"],
         )
     active_keys = {r.period_key(today.year) for r in reqs}
     met_ids, gone_ids = [], []

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assignments import selectors as gate
 from assignments.models import (
@@ -31,6 +32,7 @@ from assignments.models import (
     InspectionSample,
     ReplacementObligation,
     Village,
+    finding_detail,
 )
 from assignments.services import assignment_create, assignment_end
 
@@ -111,15 +113,27 @@ def inspection_record(*, village: Village, kind: str, date: dt.date, inspectors:
     return inspection
 
 
+_UNEXCUSED_DETAIL = {
+    "unannounced": gettext_noop("An unannounced inspection on %(date)s by %(who)s found the cadre absent without "
+                                "approved leave or a trip."),
+    "research": gettext_noop("A research visit on %(date)s by %(who)s found the cadre absent without approved "
+                             "leave or a trip."),
+    "guidance": gettext_noop("A guidance visit on %(date)s by %(who)s found the cadre absent without approved "
+                             "leave or a trip."),
+}
+
+
 def _unexcused_finding(*, inspection: Inspection, assignment: Assignment, now) -> Finding:
     """One finding per cadre assignment and day (the Finding uniqueness): a second inspection
     the same day refreshes it, and reopens it if it had been resolved."""
-    detail = _("%(kind)s on %(date)s by %(who)s found the cadre absent without approved leave or a trip.") % {
-        "kind": inspection.get_kind_display(), "date": inspection.date.isoformat(), "who": inspection.inspectors}
+    # One message per kind of visit, so each language can place the kind where it belongs.
+    detail, detail_args = finding_detail((_UNEXCUSED_DETAIL.get(inspection.kind, _UNEXCUSED_DETAIL["unannounced"]),
+                                          {"date": inspection.date.isoformat(), "who": inspection.inspectors}))
     finding, created = Finding.objects.get_or_create(
         kind=Finding.Kind.UNEXCUSED_ABSENCE, assignment=assignment, period=inspection.date.isoformat(),
         defaults={"cadre_id": assignment.cadre_id, "village_id": assignment.village_id,
                   "county_id": inspection.county_id, "severity": Finding.Severity.WARNING, "detail": detail,
+                  "detail_args": detail_args,
                   "first_seen": now, "last_seen": now},
     )
     if not created:

@@ -26,3 +26,25 @@ def test_second_check_in_message_is_chinese_for_a_chinese_user(client, world, mo
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"  # the language switcher's choice
     body = client.post(reverse("attendance:checkin"), follow=True).content.decode()
     assert "您今天已于" in body
+
+
+def test_a_finding_reads_in_the_readers_language_whatever_language_the_scan_ran_in(client, world, settings):
+    from assignments.models import Finding
+
+    settings.LANGUAGE_CODE = "zh-hans"  # the site language (this package's conftest sets English)
+    with translation.override("en"):  # a county officer using the English pages runs the scan
+        services.attendance_scan(day=TODAY)
+    finding = Finding.objects.get(cadre=world.cadre)
+    assert finding.detail == "2026-11-18无打卡、请假或出差记录。"  # stored in the site language
+    with translation.override("en"):
+        assert finding.detail_text == "No check-in, leave or trip recorded on 2026-11-18."
+    client.force_login(world.owner)
+    for lang, text in (("en", "No check-in, leave or trip recorded on 2026-11-18."),
+                       ("zh-hans", "2026-11-18无打卡、请假或出差记录。")):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+        assert text in client.get(reverse("attendance:finding_list")).content.decode()
+    # A detail written before findings carried their message shows as stored.
+    Finding.objects.filter(pk=finding.pk).update(detail_args=None)
+    finding.refresh_from_db()
+    with translation.override("en"):
+        assert finding.detail_text == finding.detail
