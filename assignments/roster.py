@@ -232,8 +232,8 @@ def roster_export(*, user, cadres: QuerySet[Cadre]) -> bytes:
     return _roster_workbook(dataset)
 
 
-def _display_width(text: str) -> int:
-    """Columns a text takes in a spreadsheet: a Chinese character about two."""
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet or a terminal: a Chinese character two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -255,8 +255,8 @@ def _roster_workbook(dataset: tablib.Dataset) -> bytes:
     headers = list(dataset.headers or [])
     sample = dataset[:200]
     for i, header in enumerate(headers):
-        widest = max([_display_width(str(header))]
-                     + [_display_width(str(r[i])) for r in sample if r[i] not in (None, "")])
+        widest = max([display_width(str(header))]
+                     + [display_width(str(r[i])) for r in sample if r[i] not in (None, "")])
         ws.column_dimensions[get_column_letter(i + 1)].width = min(max(widest + 2, 6), 40)
     bold = Font(bold=True)
 

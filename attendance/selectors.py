@@ -43,6 +43,18 @@ def active_on(day: dt.date) -> Q:
     return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
+def in_post_between(first: dt.date, last: dt.date) -> Q:
+    """Q for assignments in post at some time from `first` to `last` (a month, say)."""
+    return Q(start_date__lte=last) & (Q(end_date__isnull=True) | Q(end_date__gte=first))
+
+
+def leave_covers(day) -> Q:
+    """Q for leave requests that keep their cadre away on `day` (a date or an expression such as
+    a cast OuterRef): approved and not over, or reported back (销假) only after that day."""
+    return Q(start__lte=day) & (Q(status=LeaveRequest.Status.APPROVED, end__gte=day)
+                                | Q(status=LeaveRequest.Status.RETURNED, actual_return_date__gt=day))
+
+
 def assignment_on(*, cadre: Cadre, day: dt.date) -> Assignment | None:
     return (
         Assignment.objects.filter(active_on(day), cadre=cadre)
@@ -127,6 +139,12 @@ def leave_approver_q(user) -> Q | None:
     return None
 
 
+def leave_cancellable(*, leave: LeaveRequest, today: dt.date) -> bool:
+    """A draft, a pending request, or approved leave that has not begun (after that, 销假)."""
+    return leave.status in (LeaveRequest.Status.DRAFT, LeaveRequest.Status.SUBMITTED) or (
+        leave.status == LeaveRequest.Status.APPROVED and leave.start > today)
+
+
 def leave_decider_label(*, leave: LeaveRequest) -> str:
     """Who decides this request, said to the cadre and to anyone reading it (the same rule as
     leave_approver_q)."""
@@ -180,10 +198,8 @@ def keeper_grid_rows(*, user, day: dt.date) -> list[Assignment]:
     # "On approved leave" is offered only where approved leave covers the day (services refuse
     # it elsewhere); approval records its days itself, so this is rare.
     unrecorded = [a.cadre_id for a in rows if a.cadre_id not in records]
-    covered = set(LeaveRequest.objects.filter(cadre_id__in=unrecorded, start__lte=day).filter(
-        Q(status=LeaveRequest.Status.APPROVED, end__gte=day)
-        | Q(status=LeaveRequest.Status.RETURNED, actual_return_date__gt=day)).values_list("cadre_id", flat=True)
-    ) if unrecorded else set()
+    covered = set(LeaveRequest.objects.filter(leave_covers(day), cadre_id__in=unrecorded)
+                  .values_list("cadre_id", flat=True)) if unrecorded else set()
     for a in rows:
         a.record = records.get(a.cadre_id)
         a.leave_covered = a.cadre_id in covered
@@ -244,8 +260,7 @@ def month_calendar(*, cadre: Cadre, month: dt.date, today: dt.date) -> dict:
     records = {r.date: r for r in PresenceRecord.objects.filter(cadre=cadre, date__range=(first, last))}
     working = month_working_days(first, last)
     spans = list(
-        Assignment.objects.filter(cadre=cadre, start_date__lte=last)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first)).values_list("start_date", "end_date")
+        Assignment.objects.filter(in_post_between(first, last), cadre=cadre).values_list("start_date", "end_date")
     )
     days = []
     counted = 0
@@ -340,7 +355,7 @@ def monthly_report_scope(*, user, township_id: str = "") -> tuple[QuerySet[Assig
 def monthly_report_size(*, assignments: QuerySet[Assignment], month: dt.date) -> int:
     """Rows of the monthly report: the assignments in post at some time of the month."""
     first, last = month_bounds(month)
-    return assignments.filter(start_date__lte=last).filter(Q(end_date__isnull=True) | Q(end_date__gte=first)).count()
+    return assignments.filter(in_post_between(first, last)).count()
 
 
 def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
@@ -354,7 +369,7 @@ def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
     first, last = month_bounds(month)
     days = [{"date": d, "working": working} for d, working in month_working_days(first, last).items()]
     rows_qs = (
-        assignments.filter(start_date__lte=last).filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        assignments.filter(in_post_between(first, last))
         .select_related("cadre", "village", "village__township").order_by("village__code", "role", "cadre__name")
     )
     empty = {**dict.fromkeys(PresenceRecord.Kind.values, 0), "rejected": 0, "missing": 0, "counted": 0}
@@ -384,7 +399,7 @@ def worklog_month_counts(*, assignments: QuerySet[Assignment], month: dt.date,
     month), fewest first — who is not writing comes to the top — at most `limit` of them, and
     how many there are in all. Two queries, whatever the scope."""
     first, last = month_bounds(month)
-    in_month = assignments.filter(start_date__lte=last).filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+    in_month = assignments.filter(in_post_between(first, last))
     logs = (WorkLog.objects.filter(assignment=OuterRef("pk"), date__range=(first, last))
             .order_by().values("assignment").annotate(n=Count("*")).values("n"))
     rows = list(

@@ -37,8 +37,11 @@ from .selectors import (
     active_on,
     assignment_on,
     checkin_target,
+    in_post_between,
     keeper_assignments_q,
     leave_can_decide,
+    leave_cancellable,
+    leave_covers,
     month_bounds,
     monthly_report_rows,
     monthly_report_scope,
@@ -558,9 +561,8 @@ def _require_approved_leave(*, cadre_ids: list[int], day: dt.date) -> None:
     ticking a box on the grid. One query."""
     if not cadre_ids:
         return
-    covered = set(LeaveRequest.objects.filter(cadre_id__in=cadre_ids, start__lte=day).filter(
-        Q(status=LeaveStatus.APPROVED, end__gte=day) | Q(status=LeaveStatus.RETURNED, actual_return_date__gt=day)
-    ).values_list("cadre_id", flat=True))
+    covered = set(LeaveRequest.objects.filter(leave_covers(day), cadre_id__in=cadre_ids)
+                  .values_list("cadre_id", flat=True))
     missing = [c for c in cadre_ids if c not in covered]
     if missing:
         names = Cadre.objects.filter(pk__in=missing).order_by("name").values_list("name", flat=True)
@@ -752,10 +754,7 @@ def leave_request_reject(*, user, leave: LeaveRequest, comment: str) -> LeaveReq
 def leave_request_cancel(*, user, leave: LeaveRequest) -> LeaveRequest:
     """A cadre withdraws a draft or a pending request, or approved leave that has not begun."""
     _own_leave(user, leave)
-    today = timezone.localdate()
-    cancellable = leave.status in (LeaveStatus.DRAFT, LeaveStatus.SUBMITTED) or (
-        leave.status == LeaveStatus.APPROVED and leave.start > today)
-    if not cancellable:
+    if not leave_cancellable(leave=leave, today=timezone.localdate()):
         raise ValidationError(_("Leave that has begun cannot be cancelled; report your return (销假) instead."))
     with transaction.atomic():
         leave.status = LeaveStatus.CANCELLED
@@ -1011,8 +1010,7 @@ def scan_missing_checkins(*, day: dt.date, county: Region | None = None, now=Non
     now = now or timezone.now()
     covered = PresenceRecord.objects.filter(cadre_id=OuterRef("cadre_id"), date=day).exclude(
         review_status=Review.REJECTED)
-    on_leave = LeaveRequest.objects.filter(cadre_id=OuterRef("cadre_id"), start__lte=day).filter(
-        Q(status=LeaveStatus.APPROVED, end__gte=day) | Q(status=LeaveStatus.RETURNED, actual_return_date__gt=day))
+    on_leave = LeaveRequest.objects.filter(leave_covers(day), cadre_id=OuterRef("cadre_id"))
     gaps = list(
         Assignment.objects.filter(active_on(day), _county_q(county, "village__county_id"))
         .filter(~Exists(covered), ~Exists(on_leave))
@@ -1057,8 +1055,7 @@ def resolve_missing_checkins(*, county: Region | None = None, now=None) -> int:
     day_of = Cast(OuterRef("period"), DateField())
     by_record = Exists(PresenceRecord.objects.filter(cadre_id=OuterRef("cadre_id"), date=day_of).exclude(
         review_status=Review.REJECTED))
-    by_leave = Exists(LeaveRequest.objects.filter(cadre_id=OuterRef("cadre_id"), start__lte=day_of).filter(
-        Q(status=LeaveStatus.APPROVED, end__gte=day_of) | Q(status=LeaveStatus.RETURNED, actual_return_date__gt=day_of)))
+    by_leave = Exists(LeaveRequest.objects.filter(leave_covers(day_of), cadre_id=OuterRef("cadre_id")))
     day_off = Exists(WorkingDay.objects.filter(date=day_of, is_working_day=False))
     done = 0
     for condition, note in (
@@ -1107,8 +1104,7 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
     month_days = (last - first).days + 1
     minimum = rule("MIN_DAYS_IN_VILLAGE_PER_MONTH")
     assignments = list(
-        Assignment.objects.filter(start_date__lte=last).filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
-        .filter(_county_q(county, "village__county_id"))
+        Assignment.objects.filter(in_post_between(first, last)).filter(_county_q(county, "village__county_id"))
         .values_list("id", "cadre_id", "village_id", "village__county_id", "start_date", "end_date")
     )
     counts = {

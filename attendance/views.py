@@ -228,8 +228,7 @@ def leave_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "leave": leave, "own": own,
         "can_decide": leave.status == LeaveRequest.Status.SUBMITTED and selectors.leave_can_decide(request.user, leave)
         and leave.cadre.user_id != request.user.id,
-        "can_cancel": own and (leave.status in ("draft", "submitted") or (leave.status == "approved"
-                                                                             and leave.start > today)),
+        "can_cancel": own and selectors.leave_cancellable(leave=leave, today=today),
         # 销假 once the leave has begun; the planned first day back is offered once it has come.
         "can_return": own and leave.status == LeaveRequest.Status.APPROVED and leave.start <= today,
         "decision_form": DecisionForm(),

@@ -224,6 +224,7 @@ def _quarter_start(day: dt.date) -> dt.date:
 def dashboard_for_region(*, region: Region, today: dt.date, trend_days: int = 90) -> Dashboard:
     """Every figure of `region` by sub-region. A fixed number of queries (about 15)."""
     from attendance.models import DailyPresenceSummary, LeaveRequest, WorkingDay
+    from attendance.selectors import leave_covers
 
     g = _grouping(region)
     child_level = CHILD_LEVEL[region.level]
@@ -309,10 +310,7 @@ def dashboard_for_region(*, region: Region, today: dt.date, trend_days: int = 90
 
     # Cadres on leave today: approved leave covering today (or reported back after today).
     for lv in (
-        LeaveRequest.objects.filter(g.where("assignment__village"), start__lte=today).filter(
-            Q(status=LeaveRequest.Status.APPROVED, end__gte=today)
-            | Q(status=LeaveRequest.Status.RETURNED, actual_return_date__gt=today)
-        ).values(k=F(g.key("assignment__village"))).annotate(n=Count("cadre_id", distinct=True)).order_by()
+        LeaveRequest.objects.filter(g.where("assignment__village"), leave_covers(today)).values(k=F(g.key("assignment__village"))).annotate(n=Count("cadre_id", distinct=True)).order_by()
     ):
         if (r := row(lv["k"])):
             r.on_leave_today += lv["n"]

@@ -17,7 +17,6 @@ import heapq
 import math
 import random
 import time
-import unicodedata
 import zlib
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -35,6 +34,7 @@ from simple_history.utils import bulk_create_with_history
 
 from assignments.idcard import check_character
 from assignments.models import Assignment, Cadre, DispatchingUnit, Profile, Region, Village, VillageCategory
+from assignments.roster import display_width
 
 from . import _demo_names as names
 
@@ -534,13 +534,8 @@ DEMO_STAFF_NAMES = {"demo_province": "周敏", "demo_city": "郑伟", "demo_coun
                     "demo_unit": "王芳"}
 
 
-def _display_width(text: str) -> int:
-    """Terminal columns: a Chinese character takes two, so str.ljust misaligns the table."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _pad(text: str, width: int) -> str:
-    return text + " " * max(width - _display_width(text), 1)
+    return text + " " * max(width - display_width(text), 1)
 
 class Command(BaseCommand):
     help = (
@@ -634,7 +629,7 @@ class Command(BaseCommand):
         self.stdout.write("Totals: " + ", ".join(f"{n} {label}" for label, n in totals.items()) + ".")
         if logins:
             self.stdout.write(f"\nDemo logins (password: {opts['password']}):")
-            width = max(_display_width(role) for _, role, _ in logins) + 2
+            width = max(display_width(role) for _, role, _ in logins) + 2
             self.stdout.write(f"  {'username':<14} {_pad('role', width)}scope")
             for username, role, scope in logins:
                 self.stdout.write(f"  {username:<14} {_pad(role, width)}{scope}")
