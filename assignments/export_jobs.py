@@ -74,10 +74,31 @@ def export_job_start(*, user, kind: str, params: dict[str, list[str]], rows: int
     with transaction.atomic():
         ExportJob.objects.filter(user=user, created_at__lt=timezone.now() - dt.timedelta(days=EXPORT_KEEP_DAYS)).delete()
         job = ExportJob.objects.create(user=user, kind=kind, params=params, rows=rows)
-        from .tasks import export_job_run as task
-
-        transaction.on_commit(lambda: task.delay(job.pk))
+        transaction.on_commit(lambda: _enqueue(job))
     return job
+
+
+def _enqueue(job: ExportJob) -> None:
+    """Hand the job to the worker. When the broker cannot be reached the job is marked failed at
+    once, so the user reads "try again" on /exports/ instead of an error page now and a job that
+    waits half an hour before it says it will never finish."""
+    from .tasks import export_job_run as task
+
+    try:
+        task.delay(job.pk)
+    except Exception as exc:  # kombu's OperationalError and whatever the transport raises
+        logger.exception("export job %s could not be queued", job.pk)
+        ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.QUEUED).update(
+            status=ExportJob.Status.FAILED, error=f"not queued: {type(exc).__name__}: {exc}"[:500],
+            finished_at=timezone.now())
+
+
+def export_jobs_prune(*, now: dt.datetime | None = None) -> int:
+    """Drop every user's jobs (and their files) past the keeping time; nightly, so a file does
+    not stay in the database until its owner happens to export again. Returns how many."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=EXPORT_KEEP_DAYS)
+    deleted, _by_model = ExportJob.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def export_job_run(*, job_id: int) -> ExportJob:

@@ -20,3 +20,11 @@ def export_job_run(job_id: int) -> str:
     from .export_jobs import export_job_run as run
 
     return run(job_id=job_id).status
+
+
+@shared_task(name="assignments.tasks.export_jobs_prune")
+def export_jobs_prune() -> int:
+    """Nightly: drop export files past their keeping time (see export_jobs.py)."""
+    from .export_jobs import export_jobs_prune as prune
+
+    return prune()

@@ -31,7 +31,8 @@ def _restore_migration_data() -> None:
     from django.apps import apps
 
     for module in ("training.migrations.0002_default_requirement_and_schedule",
-                   "assignments.migrations.0005_replacement_sync_schedule"):
+                   "assignments.migrations.0005_replacement_sync_schedule",
+                   "assignments.migrations.0009_export_prune_schedule"):
         importlib.import_module(module).forwards(apps, None)
 
 

@@ -156,6 +156,7 @@ def _pk(attr):
 
 MATRIX: dict[str, Spec] = {
     "login": Spec("public"),
+    "favicon": Spec("public"),
     "logout": Spec("skip"),  # POST-only, tested in the views tests
     "set_language": Spec("skip"),  # Django's i18n view, POST-only
     "home": Spec("list"),

@@ -111,3 +111,41 @@ def test_a_job_left_unfinished_for_half_an_hour_stops_the_page_waiting(client, w
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=31))
     page = client.get(reverse("export_list")).content.decode()
     assert 'http-equiv="refresh"' not in page and "请重试" in page
+
+
+def test_old_jobs_of_every_user_are_dropped_each_night(world):
+    from assignments import tasks
+
+    old = ExportJob.objects.create(user=world.owner, kind="roster", params={}, content=b"xlsx")
+    ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
+    fresh = ExportJob.objects.create(user=world.colleague, kind="roster", params={}, content=b"xlsx")
+    assert tasks.export_jobs_prune() == 1
+    assert not ExportJob.objects.filter(pk=old.pk).exists() and ExportJob.objects.filter(pk=fresh.pk).exists()
+    assert tasks.export_jobs_prune() == 0
+
+
+def test_the_prune_is_scheduled_every_night(world):
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="assignments.tasks.export_jobs_prune")
+    assert task.enabled and (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == (
+        "1", "50", "Asia/Shanghai")
+
+
+def test_a_job_the_broker_cannot_take_is_failed_at_once(client, world, monkeypatch,
+                                                       django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError
+
+    from assignments import tasks
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.export_job_run, "delay", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = export_jobs.export_job_start(user=world.owner, kind="roster", params={}, rows=2)
+    job.refresh_from_db()
+    assert job.status == "failed" and "not queued" in job.error and job.finished_at is not None
+    client.force_login(world.owner)
+    page = client.get(reverse("export_list")).content.decode()
+    assert 'http-equiv="refresh"' not in page and "请重试" in page

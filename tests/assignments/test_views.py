@@ -424,3 +424,9 @@ def test_chinese_is_the_default_even_for_an_english_browser(client, world):
     client.force_login(world.owner)
     response = client.get(reverse("cadre_list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert '<html lang="zh-hans">' in response.content.decode()
+
+
+def test_favicon_ico_redirects_to_the_icon_the_pages_use(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/img/favicon.svg")

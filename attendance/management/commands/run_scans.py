@@ -2,7 +2,8 @@
 
 The same services the beat schedule runs: attendance (missing check-ins, unreturned leave,
 month-end shortfalls), then training (unmet requirements as of the day after --day), then, for
-the whole province only, erasing check-in positions past their keeping time."""
+the whole province only, erasing check-in positions past their keeping time and dropping export
+files past theirs."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +11,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from assignments.export_jobs import export_jobs_prune
 from assignments.models import Region
 from attendance.services import attendance_scan, presence_positions_erase
 from training.services import training_scan
@@ -43,3 +45,4 @@ class Command(BaseCommand):
         if county is None:
             erased = presence_positions_erase(today=day + dt.timedelta(days=1))
             self.stdout.write(f"positions erased: {erased}")
+            self.stdout.write(f"old export files dropped: {export_jobs_prune()}")
