@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -418,6 +418,13 @@ class Finding(models.Model):
             return self.detail
 
     @property
+    def resolution_note_text(self) -> str:
+        """The resolution note in the active language where it is one the scans write (stored in
+        the site language, or in the language of whoever started an older scan), else as typed."""
+        msgid = _auto_note_msgids().get(self.resolution_note)
+        return gettext(msgid) if msgid else self.resolution_note
+
+    @property
     def period_label(self) -> str:
         """The period as a reader says it: a day or a month as stored; a training rule's key
         ("req7" per tenure, "req7-2026" per calendar year, see TrainingRequirement.period_key)
@@ -785,6 +792,43 @@ class ExportJob(models.Model):
         (the largest file takes under a minute). The page stops waiting and says to try again."""
         return (self.status in (self.Status.QUEUED, self.Status.RUNNING)
                 and self.created_at < timezone.now() - dt.timedelta(minutes=30))
+
+
+# The notes the scans write when later evidence closes a finding, by key. One UPDATE closes many
+# findings with the same text, so the text is stored (in the site language: finding_auto_note)
+# and each reader gets it in theirs (Finding.resolution_note_text).
+FINDING_AUTO_NOTES = {
+    "day_off": gettext_noop("Resolved automatically: the calendar now marks this day as a day off."),
+    "leave_covers": gettext_noop("Resolved automatically: an approved leave now covers this day."),
+    "record_added": gettext_noop("Resolved automatically: a presence record for this day was added later."),
+    "leave_returned": gettext_noop("Resolved automatically: the return was reported or the leave was cancelled."),
+    "presence_met": gettext_noop("Resolved automatically: the month's in-village days now meet the requirement."),
+    "training_met": gettext_noop("Resolved automatically: the training requirement is now met."),
+    "training_gone": gettext_noop(
+        "Resolved automatically: the requirement no longer applies (assignment ended or rule changed)."),
+}
+
+
+def finding_auto_note(key: str) -> str:
+    """An automatic resolution note in the site language, for storing."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(FINDING_AUTO_NOTES[key])
+
+
+def _auto_note_msgids() -> dict[str, str]:
+    """Stored text (in any of the site's languages) -> msgid of the automatic notes."""
+    global _AUTO_NOTE_MSGIDS
+    if _AUTO_NOTE_MSGIDS is None:
+        found = {}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                found.update({gettext(msgid): msgid for msgid in FINDING_AUTO_NOTES.values()})
+        found.update({msgid: msgid for msgid in FINDING_AUTO_NOTES.values()})
+        _AUTO_NOTE_MSGIDS = found
+    return _AUTO_NOTE_MSGIDS
+
+
+_AUTO_NOTE_MSGIDS: dict[str, str] | None = None
 
 
 def finding_detail(*parts: tuple[str, dict]) -> tuple[str, dict]:

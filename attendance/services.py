@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
 
-from assignments.models import Assignment, Cadre, Finding, Profile, Region, Village, finding_detail
+from assignments.models import Assignment, Cadre, Finding, Profile, Region, Village, finding_auto_note, finding_detail
 from assignments.selectors import can_manage_county, managed_county, scope_for_user
 
 from .models import CountyAttendanceSetting, DailyPresenceSummary, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
@@ -153,7 +153,7 @@ def _working_days_changed(*, days: list[dt.date], days_off: list[dt.date], now) 
         Finding.objects.filter(kind=Finding.Kind.MISSING_CHECKIN, status=Finding.Status.OPEN,
                                period__in=[d.isoformat() for d in days_off]).update(
             status=Finding.Status.RESOLVED, resolved_at=now,
-            resolution_note=_("Resolved automatically: the calendar now marks this day as a day off."))
+            resolution_note=finding_auto_note("day_off"))
     from .summaries import presence_summaries_refresh  # summaries imports this module
 
     summarised = sorted(set(DailyPresenceSummary.objects.filter(day__in=days).values_list("day", flat=True)))
@@ -1059,9 +1059,9 @@ def resolve_missing_checkins(*, county: Region | None = None, now=None) -> int:
     day_off = Exists(WorkingDay.objects.filter(date=day_of, is_working_day=False))
     done = 0
     for condition, note in (
-        (by_leave, _("Resolved automatically: an approved leave now covers this day.")),
-        (by_record, _("Resolved automatically: a presence record for this day was added later.")),
-        (day_off, _("Resolved automatically: the calendar now marks this day as a day off.")),
+        (by_leave, finding_auto_note("leave_covers")),
+        (by_record, finding_auto_note("record_added")),
+        (day_off, finding_auto_note("day_off")),
     ):
         done += open_.filter(condition).update(status=Finding.Status.RESOLVED, resolved_at=now, resolution_note=note)
     return done
@@ -1085,7 +1085,7 @@ def scan_unreturned_leave(*, day: dt.date, county: Region | None = None, now=Non
         Q(status=Finding.Status.OPEN) | Q(period__in=periods)).filter(_county_q(county, "county_id"))
     created, updated, resolved = _upsert_findings(
         kind=Finding.Kind.UNRETURNED_LEAVE, rows=rows, existing_qs=existing, now=now,
-        resolve_absent_note=_("Resolved automatically: the return was reported or the leave was cancelled."))
+        resolve_absent_note=finding_auto_note("leave_returned"))
     return len(rows), created, updated, resolved
 
 
@@ -1138,7 +1138,7 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
         _county_q(county, "county_id"))
     created, updated, resolved = _upsert_findings(
         kind=Finding.Kind.PRESENCE_SHORTFALL, rows=rows, existing_qs=existing, now=now,
-        resolve_absent_note=_("Resolved automatically: the month's in-village days now meet the requirement."))
+        resolve_absent_note=finding_auto_note("presence_met"))
     return len(rows), created, updated, resolved
 
 

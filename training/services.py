@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 
 from assignments import selectors as gate
 from assignments.codes import pack_codes
-from assignments.models import Assignment, Cadre, DispatchingUnit, Finding, Region, finding_detail
+from assignments.models import Assignment, Cadre, DispatchingUnit, Finding, Region, finding_auto_note, finding_detail
 
 from . import selectors
 from .models import OrganiserLevel, Topic, TrainingCourse, TrainingRecord, TrainingRequirement
@@ -539,8 +539,8 @@ def training_scan(*, today: dt.date | None = None, county: Region | None = None,
                     period=key[1], severity=severity, detail=detail, detail_args=detail_args, status=Finding.Status.OPEN,
                     first_seen=now, last_seen=now, resolved_at=None, resolution_note="",
                 )
-        note_met = _("Resolved automatically: the training requirement is now met.")
-        note_gone = _("Resolved automatically: the requirement no longer applies (assignment ended or rule changed).")
+        note_met = finding_auto_note("training_met")
+        note_gone = finding_auto_note("training_gone")
     result.unmet = len(wanted)
 
     # Write only what changed: new findings, a new severity or detail, or an automatic

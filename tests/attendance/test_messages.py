@@ -48,3 +48,29 @@ def test_a_finding_reads_in_the_readers_language_whatever_language_the_scan_ran_
     finding.refresh_from_db()
     with translation.override("en"):
         assert finding.detail_text == finding.detail
+
+
+def test_an_automatic_resolution_note_reads_in_the_readers_language(client, world, settings):
+    from django.utils import timezone
+
+    from assignments.models import Finding
+    from attendance.models import PresenceRecord
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    services.attendance_scan(day=TODAY)
+    PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=TODAY, kind="in_village",
+                                  source="keeper", recorded_at=timezone.now())
+    with translation.override("en"):  # started from the English pages
+        services.attendance_scan(day=TODAY)
+    finding = Finding.objects.get(cadre=world.cadre)
+    assert finding.resolution_note == "自动处理：当天的考勤记录已补登。"  # stored in the site language
+    client.force_login(world.owner)
+    for lang, text in (("en", "Resolved automatically: a presence record for this day was added later."),
+                       ("zh-hans", "自动处理：当天的考勤记录已补登。")):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+        assert text in client.get(reverse("attendance:finding_list"), {"status": "resolved"}).content.decode()
+    # A note typed by a person shows as typed.
+    Finding.objects.filter(pk=finding.pk).update(resolution_note="县里开会")
+    finding.refresh_from_db()
+    with translation.override("en"):
+        assert finding.resolution_note_text == "县里开会"
