@@ -126,6 +126,11 @@ class Village(models.Model):
         return pack_codes(codes, VillageCategory.values)
 
 
+# A mobile number, or a landline with its area code (0839-5222222, 028-86000000, optionally an
+# extension): what a unit's liaison can actually be called on.
+PHONE_PATTERN = r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$"
+
+
 class DispatchingUnit(models.Model):
     class Level(models.TextChoices):
         CENTRAL = "central", _("Central")
@@ -156,6 +161,11 @@ class DispatchingUnit(models.Model):
         verbose_name = _("dispatching unit")
         verbose_name_plural = _("dispatching units")
         ordering = ["name"]
+        constraints = [
+            # A number the county can call: services.phone_error says it to a person.
+            models.CheckConstraint(condition=Q(contact_phone="") | Q(contact_phone__regex=PHONE_PATTERN),
+                                   name="unit_contact_phone_callable"),
+        ]
 
     def __str__(self) -> str:
         return self.name

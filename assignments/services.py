@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .idcard import birth_date_of, id_number_errors
-from .models import Assignment, Cadre, DispatchingUnit, Region, Village
+from .models import PHONE_PATTERN, Assignment, Cadre, DispatchingUnit, Region, Village
 from .selectors import can_manage_county, can_manage_unit, managed_county, units_selectable_for_user
 
 
@@ -118,9 +119,7 @@ def _unit_home_check(*, user, home_region: Region) -> None:
         raise ValidationError({"home_region": _("A unit you register must be based in your county or one of its townships.")})
 
 
-# A mobile number, or a landline with its area code (0839-5222222, 028-86000000, optionally
-# an extension): what a liaison can actually be called on.
-_PHONE = re.compile(r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$")
+_PHONE = re.compile(PHONE_PATTERN)
 
 
 def phone_error(value: str) -> str | None:
@@ -131,8 +130,17 @@ def phone_error(value: str) -> str | None:
     return None
 
 
+def phone_normalise(value: str) -> str:
+    """A phone number as typed, made comparable: full-width digits and dashes (a Chinese input
+    method's) as ASCII, spaces and dashes of other widths dropped or made "-", "+86" dropped."""
+    value = unicodedata.normalize("NFKC", value).strip()
+    value = re.sub(r"[\s()（）]", "", value)
+    value = re.sub(r"[‐‑‒–—―−]", "-", value)
+    return re.sub(r"^(\+?86-?)(?=1[0-9]{10}$)", "", value)
+
+
 def _unit_phone_check(contact_phone: str) -> str:
-    contact_phone = contact_phone.strip()
+    contact_phone = phone_normalise(contact_phone)
     if (error := phone_error(contact_phone)) is not None:
         raise ValidationError({"contact_phone": error})
     return contact_phone

@@ -53,3 +53,60 @@ def test_migration_renames_existing_duplicates_then_adds_the_constraints():
     villages = dict(Village.objects.values_list("code", "name"))
     assert villages == {"510824100201": "黄坎村", "510824100299": "黄坎村（510824100299）",
                         "510824199201": "黄坎村"}  # another township: not a duplicate
+
+
+phone_migration = importlib.import_module("assignments.migrations.0010_unit_phone_constraint")
+
+
+@pytest.mark.parametrize("typed, tidy", [
+    ("0839 5222222", "08395222222"), ("０８３９－５２２２２２２", "0839-5222222"),
+    ("+86 139 1234 5678", "13912345678"), ("028—86000000", "028-86000000"),
+])
+def test_phone_numbers_typed_before_the_check_are_tidied_the_way_the_form_tidies_them(typed, tidy):
+    from assignments.services import phone_normalise
+
+    assert phone_migration.normalise(typed) == phone_normalise(typed) == tidy
+
+
+def _units_before_the_phone_rule(phones):
+    executor = MigrationExecutor(connection)
+    executor.migrate([("assignments", "0009_export_prune_schedule")])
+    old = executor.loader.project_state([("assignments", "0009_export_prune_schedule")]).apps
+    Region, Unit = old.get_model("assignments", "Region"), old.get_model("assignments", "DispatchingUnit")
+    county = Region.objects.create(code="510824", name="苍溪县", level="county",
+                                   parent=Region.objects.create(code="510000", name="四川省", level="province"))
+    for i, phone in enumerate(phones):
+        Unit.objects.create(name=f"单位{i}", level="county", kind="other", home_region=county, contact_phone=phone)
+
+
+def _migrate_to_latest():
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_phone_migration_tidies_old_numbers_then_the_database_refuses_a_bad_one():
+    from django.db import IntegrityError
+
+    from assignments.models import DispatchingUnit
+
+    _units_before_the_phone_rule(["０８３９－５２２２２２２", "", "13912345678"])
+    _migrate_to_latest()
+    assert sorted(DispatchingUnit.objects.values_list("contact_phone", flat=True)) == [
+        "", "0839-5222222", "13912345678"]
+    with pytest.raises(IntegrityError):
+        DispatchingUnit.objects.filter(contact_phone="").update(contact_phone="找办公室")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_phone_migration_stops_and_names_the_units_whose_phone_is_no_number():
+    _units_before_the_phone_rule(["找王主任", "0839-5222222"])
+    with pytest.raises(RuntimeError, match="单位0: '找王主任'"):
+        _migrate_to_latest()
+    # Leave the database migrated for the tests that follow.
+    from django.db import connection as c
+
+    with c.cursor() as cur:
+        cur.execute("UPDATE assignments_dispatchingunit SET contact_phone = ''")
+    _migrate_to_latest()
