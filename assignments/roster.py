@@ -35,7 +35,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from . import selectors
 from .idcard import id_number_errors
 from .models import Assignment, Cadre, DispatchingUnit, Village
-from .services import cadre_validate
+from .services import assignment_start_error, cadre_validate
 
 # --- the file format ----------------------------------------------------------------------
 
@@ -49,6 +49,7 @@ RANK = "职级"
 ID_NUMBER = "身份证号"
 MOBILE = "手机号"
 UNIT = "派出单位"
+TOWNSHIP = "乡镇"
 VILLAGE_CODE = "村代码"
 VILLAGE_NAME = "村名称"
 ROLE = "岗位"
@@ -58,8 +59,10 @@ PLANNED_END_DATE = "计划结束日期"
 # The columns, in file order. Import finds columns by header, so a reordered file still reads.
 COLUMNS: tuple[str, ...] = (
     NAME, GENDER, BIRTH_DATE, ETHNICITY, POLITICAL_STATUS, EDUCATION, RANK, ID_NUMBER, MOBILE,
-    UNIT, VILLAGE_CODE, VILLAGE_NAME, ROLE, START_DATE, PLANNED_END_DATE,
+    UNIT, TOWNSHIP, VILLAGE_CODE, VILLAGE_NAME, ROLE, START_DATE, PLANNED_END_DATE,
 )
+# Written for the reader, not read back: the village code says which village (and township).
+INFORMATIONAL: tuple[str, ...] = (TOWNSHIP, VILLAGE_NAME)
 REQUIRED: tuple[str, ...] = (
     NAME, GENDER, BIRTH_DATE, ETHNICITY, POLITICAL_STATUS, EDUCATION, ID_NUMBER, MOBILE, UNIT,
 )
@@ -133,6 +136,7 @@ class RosterResource(resources.Resource):
     id_number = fields.Field(column_name=ID_NUMBER, dehydrate_method="dehydrate_id_number")
     mobile = fields.Field(column_name=MOBILE, dehydrate_method="dehydrate_mobile")
     unit = fields.Field(column_name=UNIT, dehydrate_method="dehydrate_unit")
+    township = fields.Field(column_name=TOWNSHIP, dehydrate_method="dehydrate_township")
     village_code = fields.Field(column_name=VILLAGE_CODE, dehydrate_method="dehydrate_village_code")
     village_name = fields.Field(column_name=VILLAGE_NAME, dehydrate_method="dehydrate_village_name")
     role = fields.Field(column_name=ROLE, dehydrate_method="dehydrate_role")
@@ -142,7 +146,7 @@ class RosterResource(resources.Resource):
     class Meta:
         export_order = (
             "name", "gender", "birth_date", "ethnicity", "political_status", "education", "rank",
-            "id_number", "mobile", "unit", "village_code", "village_name", "role", "start_date",
+            "id_number", "mobile", "unit", "township", "village_code", "village_name", "role", "start_date",
             "planned_end_date",
         )
 
@@ -188,6 +192,10 @@ class RosterResource(resources.Resource):
 
     def dehydrate_unit(self, cadre: Cadre) -> str:
         return cadre.unit.name
+
+    def dehydrate_township(self, cadre: Cadre) -> str:
+        a = self._active(cadre)
+        return a.village.township.name if a else ""
 
     def dehydrate_village_code(self, cadre: Cadre) -> str:
         a = self._active(cadre)
@@ -432,7 +440,7 @@ def _parse(data: bytes, parser: _Parser) -> list[_Row]:
     for i, header in enumerate(headers):
         if header in COLUMNS and header not in index:
             index[header] = i
-    missing = [c for c in COLUMNS if c not in index and c != VILLAGE_NAME]
+    missing = [c for c in COLUMNS if c not in index and c not in INFORMATIONAL]
     for column in missing:
         parser.error(1, column, _("The header row has no column “%(c)s”.") % {"c": column})
     if missing:
@@ -474,7 +482,7 @@ _CADRE_ATTRS = {
     POLITICAL_STATUS: "political_status", EDUCATION: "education", RANK: "rank", MOBILE: "mobile",
 }
 _UPDATE_FIELDS = [*_CADRE_ATTRS.values(), "unit"]
-_IDENTITY_COLUMNS = {"id_number": ID_NUMBER, "birth_date": BIRTH_DATE, "mobile": MOBILE}
+_IDENTITY_COLUMNS = {"id_number": ID_NUMBER, "birth_date": BIRTH_DATE, "mobile": MOBILE, "gender": GENDER}
 
 
 @dataclass
@@ -527,7 +535,8 @@ def _validate(*, user, county, rows: list[_Row], parser: _Parser) -> _Plan:
         id_number = v[ID_NUMBER]
         if id_number:
             for key, message in cadre_validate(
-                id_number=id_number, birth_date=v[BIRTH_DATE], mobile=v[MOBILE]
+                id_number=id_number, birth_date=v[BIRTH_DATE], mobile=v[MOBILE], gender=v[GENDER],
+                new=id_number not in existing,
             ).items():
                 if key != "id_number":  # already reported by the parser
                     err(n, _IDENTITY_COLUMNS.get(key, ""), message)
@@ -606,6 +615,8 @@ def _validate(*, user, county, rows: list[_Row], parser: _Parser) -> _Plan:
                 else:
                     secretary_rows[code] = n
             if active is None and start is not None:
+                if (start_error := assignment_start_error(start)) is not None:
+                    err(n, START_DATE, start_error)
                 planned_end = planned_end or Assignment.default_planned_end(start)
                 if planned_end <= start:
                     err(n, PLANNED_END_DATE, _("The planned end date must come after the start date."))

@@ -175,16 +175,39 @@ def unit_update(*, user, unit: DispatchingUnit, **fields) -> DispatchingUnit:
 # --- cadres -------------------------------------------------------------------------------
 
 
-def cadre_validate(*, id_number: str, birth_date: dt.date | None, mobile: str) -> dict[str, str]:
-    """Field errors for a cadre's identity fields, shared by forms, services and the import."""
+# Ages at which a cadre can be registered to be stationed: wider than any rule on who is sent,
+# so that only a slip (a wrong year typed into the ID number) is caught. Checked when a cadre is
+# registered, not on later edits: a cadre grows older in post.
+CADRE_AGE_RANGE = (18, 70)
+
+
+def cadre_validate(*, id_number: str, birth_date: dt.date | None, mobile: str, gender: str | None = None,
+                   new: bool = False, today: dt.date | None = None) -> dict[str, str]:
+    """Field errors for a cadre's identity fields, shared by forms, services and the import.
+    `new`: the cadre is being registered (the age range applies)."""
     errors: dict[str, str] = {}
     problems = id_number_errors(id_number)
+    born = None if problems else birth_date_of(id_number)
     if problems:
         errors["id_number"] = problems[0]
-    elif birth_date is not None and birth_date_of(id_number) != birth_date:
-        errors["birth_date"] = _("The birth date does not match the ID number (%(d)s).") % {
-            "d": birth_date_of(id_number).isoformat()
-        }
+    elif birth_date is not None and born != birth_date:
+        errors["birth_date"] = _("The birth date does not match the ID number (%(d)s).") % {"d": born.isoformat()}
+    elif new:
+        today = today or timezone.localdate()
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        low, high = CADRE_AGE_RANGE
+        if not low <= age <= high:
+            errors["birth_date"] = _("By its ID number this cadre was born on %(d)s and is %(a)d years old; a "
+                                     "cadre to be stationed is %(low)d to %(high)d. Check the ID number.") % {
+                "d": born.isoformat(), "a": age, "low": low, "high": high}
+    # The 17th character of an ID number is odd for a man and even for a woman (GB 11643).
+    if born is not None and gender in (Cadre.Gender.MALE, Cadre.Gender.FEMALE):
+        by_id = Cadre.Gender.MALE if int(id_number[16]) % 2 else Cadre.Gender.FEMALE
+        if gender != by_id:
+            errors["gender"] = _("The ID number is a %(g)s's (its 17th digit is %(parity)s); check the gender or "
+                                 "the ID number.") % {
+                "g": _("man") if by_id == Cadre.Gender.MALE else _("woman"),
+                "parity": _("odd") if by_id == Cadre.Gender.MALE else _("even")}
     if not (len(mobile) == 11 and mobile.isdigit() and mobile.startswith("1")):
         errors["mobile"] = _("A mobile number has 11 digits and starts with 1.")
     return errors
@@ -196,7 +219,8 @@ _CADRE_FIELDS = ("name", "gender", "birth_date", "ethnicity", "political_status"
 
 def _cadre_check(*, user, fields: dict, instance: Cadre | None = None) -> None:
     fields["id_number"] = fields["id_number"].strip().upper()
-    errors = cadre_validate(id_number=fields["id_number"], birth_date=fields["birth_date"], mobile=fields["mobile"])
+    errors = cadre_validate(id_number=fields["id_number"], birth_date=fields["birth_date"], mobile=fields["mobile"],
+                            gender=fields.get("gender"), new=instance is None)
     clash = Cadre.objects.filter(id_number=fields["id_number"])
     if instance is not None:
         clash = clash.exclude(pk=instance.pk)
@@ -235,9 +259,30 @@ def cadre_update(*, user, cadre: Cadre, **fields) -> Cadre:
 # --- assignments --------------------------------------------------------------------------
 
 
+# How far from today an assignment may start: a county posts a round a few weeks ahead and
+# records postings it missed, but a start years away is a typing slip (2030 for 2023), and an
+# active posting that began over a decade ago is no two-year tenure.
+ASSIGNMENT_START_MAX_AHEAD = dt.timedelta(days=90)
+ASSIGNMENT_START_MAX_BACK_YEARS = 10
+
+
+def assignment_start_error(start_date: dt.date, *, today: dt.date | None = None) -> str | None:
+    """Why an assignment cannot start on `start_date`, or None."""
+    today = today or timezone.localdate()
+    if start_date > today + ASSIGNMENT_START_MAX_AHEAD:
+        return _("The start date is more than %(n)d days from today; record an assignment when it is decided, "
+                 "at most %(n)d days ahead.") % {"n": ASSIGNMENT_START_MAX_AHEAD.days}
+    if start_date.year < today.year - ASSIGNMENT_START_MAX_BACK_YEARS:
+        return _("The start date is more than %(n)d years ago; check the year.") % {
+            "n": ASSIGNMENT_START_MAX_BACK_YEARS}
+    return None
+
+
 def _assignment_rules(*, cadre: Cadre, village: Village, role: str, start_date: dt.date,
                       planned_end_date: dt.date, ignore: Assignment | None = None) -> None:
     errors: dict[str, str] = {}
+    if (start_error := assignment_start_error(start_date)) is not None:
+        errors["start_date"] = start_error
     active = Assignment.objects.filter(end_date__isnull=True)
     if ignore is not None:
         active = active.exclude(pk=ignore.pk)

@@ -12,8 +12,11 @@ from assignments.idcard import check_character
 from assignments.models import Assignment, Cadre, DispatchingUnit, Profile, Region, Village
 
 
-def make_id_number(birth: dt.date, area: str = "510824", seq: int | None = None) -> str:
+def make_id_number(birth: dt.date, area: str = "510824", seq: int | None = None, gender: str | None = None) -> str:
+    """A valid ID number; with `gender` ("M"/"F") its 17th digit says so (odd for a man)."""
     seq = random.randint(0, 999) if seq is None else seq
+    if gender is not None and seq % 2 != (gender == "M"):
+        seq ^= 1
     first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
     return first17 + check_character(first17)
 
@@ -54,7 +57,7 @@ class CadreFactory(factory.django.DjangoModelFactory):
     gender = Cadre.Gender.MALE
     birth_date = factory.Sequence(lambda n: dt.date(1980, 1, 1) + dt.timedelta(days=n))
     education = Cadre.Education.BACHELOR
-    id_number = factory.LazyAttributeSequence(lambda o, n: make_id_number(o.birth_date, seq=n % 1000))
+    id_number = factory.LazyAttributeSequence(lambda o, n: make_id_number(o.birth_date, seq=n % 1000, gender=o.gender))
     mobile = factory.Sequence(lambda n: f"138{n:08d}")
 
 

@@ -20,7 +20,7 @@ def test_county_officer_registers_assigns_and_sees_cadre_on_village_page(world, 
     page.goto(f"{live_server.url}/cadres/new/")
     birth = dt.date(1991, 8, 8)
     page.fill("input[name=name]", "周晓梅")
-    page.fill("input[name=id_number]", make_id_number(birth, seq=7))
+    page.fill("input[name=id_number]", make_id_number(birth, seq=7, gender="F"))
     page.select_option("select[name=gender]", "F")
     page.fill("input[name=birth_date]", birth.isoformat())
     page.select_option("select[name=education]", "bachelor")

@@ -32,9 +32,11 @@ BIRTH = dt.date(1990, 5, 17)
 
 def new_row(seq: int = 1, **overrides) -> dict:
     """A valid row for a new cadre, team member of 白桥村."""
+    gender = "M" if overrides.get("性别") == "男" else "F"
     row = {
         "姓名": f"新干部{seq}", "性别": "女", "出生日期": BIRTH, "民族": "汉族", "政治面貌": "中共党员",
-        "学历": "大学本科", "职级": "四级主任科员", "身份证号": make_id_number(BIRTH, seq=seq),
+        # Distinct per seq, and its 17th digit agrees with the row's gender.
+        "学历": "大学本科", "职级": "四级主任科员", "身份证号": make_id_number(BIRTH, seq=seq * 2, gender=gender),
         "手机号": f"1390000{seq:04d}", "派出单位": "苍溪县农业农村局", "村代码": "510824100202",
         "村名称": "白桥村", "岗位": "工作队员", "任职开始日期": dt.date(2026, 3, 1), "计划结束日期": None,
     }
@@ -155,6 +157,7 @@ def test_export_fills_village_columns_from_the_active_assignment(world):
     yuan = rows[0]
     assert yuan["身份证号"] == world.cadre.id_number and yuan["村代码"] == "510824100201"
     assert yuan["村名称"] == "山水村" and yuan["岗位"] == "第一书记" and yuan["性别"] == "男"
+    assert yuan["乡镇"] == "陵江镇"
     assert yuan["出生日期"].date() == dt.date(1985, 3, 12)
     assert yuan["任职开始日期"].date() == world.assignment.start_date
 
@@ -191,7 +194,7 @@ def test_export_query_count_does_not_grow_with_rows(world):
 
 
 def test_bad_id_check_character_is_reported(world):
-    good = make_id_number(BIRTH, seq=5)
+    good = make_id_number(BIRTH, seq=5, gender="F")
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     assert_refused(world, [new_row(1), new_row(5, 身份证号=bad)], row=3, column="身份证号", contains="check character")
 
@@ -377,7 +380,7 @@ def test_workbook_without_dimension_record_and_short_rows_reads(world):
 
 
 def test_errors_read_in_chinese_by_default(world):
-    good = make_id_number(BIRTH, seq=5)
+    good = make_id_number(BIRTH, seq=5, gender="F")
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     with translation.override("zh-hans"):
         result = roster.roster_import(user=world.owner, data=xlsx(new_row(5, 身份证号=bad)))
@@ -397,3 +400,19 @@ def test_export_is_a_sheet_named_roster_with_a_frozen_header_wide_enough_for_chi
     headers = [c.value for c in ws[1]]
     unit_col = get_column_letter(headers.index("派出单位") + 1)
     assert ws.column_dimensions[unit_col].width >= 2 * len(world.unit.name)
+
+
+def test_a_gender_the_id_number_contradicts_is_reported(world):
+    male_id = make_id_number(BIRTH, seq=3, gender="M")
+    assert_refused(world, [new_row(3, 身份证号=male_id)], row=2, column="性别", contains="man's")
+
+
+@pytest.mark.parametrize("born", [dt.date(1850, 5, 1), dt.date(2025, 5, 1)])
+def test_a_new_cadre_too_old_or_too_young_to_be_stationed_is_reported(world, born):
+    assert_refused(world, [new_row(1, 出生日期=born, 身份证号=make_id_number(born, seq=2, gender="F"))],
+                   row=2, column="出生日期", contains=f"born on {born.isoformat()}")
+
+
+def test_an_assignment_starting_years_ahead_is_reported(world):
+    assert_refused(world, [new_row(1, 任职开始日期=dt.date(2030, 1, 1))], row=2, column="任职开始日期",
+                   contains="90 days")

@@ -286,3 +286,30 @@ def test_duplicate_names_and_bad_phones_are_refused_in_chinese_by_default(world)
         with pytest.raises(ValidationError) as exc:
             services.unit_create(user=world.owner, **unit_fields(world, contact_phone="abc"))
         assert "区号" in exc.value.message_dict["contact_phone"][0]
+
+
+def test_a_cadre_whose_id_number_says_another_gender_is_refused(world):
+    with pytest.raises(ValidationError) as exc:
+        services.cadre_create(user=world.owner, **cadre_fields(world, gender="M"))
+    assert "gender" in exc.value.message_dict
+
+
+def test_the_age_range_applies_when_a_cadre_is_registered_not_when_an_older_one_is_edited(world):
+    born = dt.date(1950, 1, 1)  # 76
+    old_id = make_id_number(born, seq=42, gender="F")
+    with pytest.raises(ValidationError) as exc:
+        services.cadre_create(user=world.owner, **cadre_fields(world, birth_date=born, id_number=old_id))
+    assert "birth_date" in exc.value.message_dict
+    assert services.cadre_validate(id_number=old_id, birth_date=born, mobile="13900001111") == {}
+
+
+def test_an_assignment_cannot_start_years_ahead_or_a_decade_ago(world):
+    from tests.factories import CadreFactory
+
+    cadre = CadreFactory(county=world.county, unit=world.unit)
+    for start in (dt.date.today() + dt.timedelta(days=400), dt.date(2001, 3, 1)):
+        with pytest.raises(ValidationError) as exc:
+            services.assignment_create(user=world.owner, cadre=cadre, village=world.village, role="team_member",
+                                       start_date=start)
+        assert "start_date" in exc.value.message_dict
+    assert not cadre.assignments.exists()

@@ -16,7 +16,7 @@ from tests.factories import AssignmentFactory, CadreFactory, VillageFactory, mak
 def _cadre_post(world, **overrides) -> dict:
     birth = dt.date(1990, 5, 17)
     data = {
-        "name": "陈静", "id_number": make_id_number(birth, seq=123), "gender": "F",
+        "name": "陈静", "id_number": make_id_number(birth, seq=124), "gender": "F",
         "birth_date": birth.isoformat(), "ethnicity": "汉族", "political_status": "member",
         "education": "bachelor", "rank": "", "mobile": "13912345678", "unit": world.unit.pk,
     }
