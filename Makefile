@@ -64,7 +64,7 @@ setup: $(STAMP) translations
 	$(MANAGE) load_regions
 	$(MANAGE) seed_demo $(SEED_ARGS)
 	@# The nightly jobs, once now, so findings and dashboard figures exist from the first visit.
-	$(MANAGE) run_scans
+	$(MANAGE) run_scans --with-month-end
 	$(MANAGE) refresh_summaries --days 90
 
 run: setup

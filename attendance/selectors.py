@@ -123,6 +123,21 @@ def leaves_for_user(user) -> QuerySet[LeaveRequest]:
         Q(status=LeaveRequest.Status.DRAFT) & ~Q(cadre__user_id=getattr(user, "pk", None)))
 
 
+# The leave list's "when" filter: away today, or leave approved to begin within a week.
+LEAVE_WHEN = ("now", "soon")
+
+
+def leaves_when(qs: QuerySet[LeaveRequest], *, when: str, today: dt.date) -> QuerySet[LeaveRequest]:
+    """Narrow a leave list to who is away on leave today ("now") or approved to leave within the
+    next seven days ("soon"); any other value leaves it as it is."""
+    if when == "now":
+        return qs.filter(leave_covers(today))
+    if when == "soon":
+        return qs.filter(status=LeaveRequest.Status.APPROVED, start__gt=today,
+                         start__lte=today + dt.timedelta(days=7))
+    return qs
+
+
 def worklogs_for_user(user) -> QuerySet[WorkLog]:
     return WorkLog.objects.filter(assignment__in=assignments_for_user(user))
 

@@ -27,10 +27,11 @@ from django.db.models import Count, DateField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import gettext_noop
 
 from assignments.models import Assignment, Cadre, Finding, Profile, Region, Village, finding_auto_note, finding_detail
 from assignments.selectors import can_manage_county, managed_county, scope_for_user
+from assignments.text import list_join
 
 from .models import CountyAttendanceSetting, DailyPresenceSummary, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
 from .selectors import (
@@ -568,7 +569,7 @@ def _require_approved_leave(*, cadre_ids: list[int], day: dt.date) -> None:
         names = Cadre.objects.filter(pk__in=missing).order_by("name").values_list("name", flat=True)
         raise ValidationError({"kind": _("No approved leave covers %(d)s for %(names)s: leave is recorded by "
                                          "approving the cadre's leave request, not on the grid.") % {
-            "d": day.isoformat(), "names": _list_join(names)}})
+            "d": day.isoformat(), "names": list_join(names)}})
 
 
 def presence_correct(*, user, cadre: Cadre, day: dt.date, kind: str, reason: str) -> PresenceRecord:
@@ -618,11 +619,6 @@ def _own_leave(user, leave: LeaveRequest) -> Cadre:
     return cadre
 
 
-def _list_join(items) -> str:
-    """Items of a list in a sentence: 、 in Chinese, a comma in English."""
-    return pgettext("separator between items of a list", ", ").join(items)
-
-
 def _present_days(*, cadre_id: int, start: dt.date, end: dt.date) -> str:
     """Days of start..end on which the cadre is recorded in the village or on a trip (a check-in
     the county rejected does not count), as a short list for a message; "" if none. Leave over
@@ -631,7 +627,7 @@ def _present_days(*, cadre_id: int, start: dt.date, end: dt.date) -> str:
         cadre_id=cadre_id, date__range=(start, end),
         kind__in=[PresenceRecord.Kind.IN_VILLAGE, PresenceRecord.Kind.TRIP],
     ).exclude(review_status=Review.REJECTED).order_by("date").values_list("date", flat=True)[:6])
-    text = _list_join(d.isoformat() for d in days[:5])
+    text = list_join(d.isoformat() for d in days[:5])
     return text + ("…" if len(days) > 5 else "")
 
 

@@ -26,6 +26,7 @@ from assignments.access import page_of as _page
 from assignments.access import profile_required
 from assignments.access import require_roles as _require_roles
 from assignments.models import Cadre, ExportJob, Finding, Region
+from assignments.text import list_join
 
 from . import selectors, services
 from .forms import (
@@ -189,10 +190,14 @@ def leave_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in LeaveRequest.Status.values:
         qs = qs.filter(status=status)
+    when = request.GET.get("when", "")
+    if when in selectors.LEAVE_WHEN:
+        qs = selectors.leaves_when(qs, when=when, today=timezone.localdate())
     scope = gate.scope_for_user(request.user)
     is_cadre = scope.role == Role.CADRE
     return render(request, "attendance/leave_list.html", {
-        "page": _page(request, qs), "status": status, "is_cadre": is_cadre,
+        "page": _page(request, qs), "status": status, "is_cadre": is_cadre, "when": when,
+        "whens": [("now", _("Away on leave today")), ("soon", _("Leaving within 7 days"))],
         # Drafts are the cadre's own (leaves_for_user): nobody else is offered a filter for them.
         "statuses": [c for c in LeaveRequest.Status.choices if is_cadre or c[0] != LeaveRequest.Status.DRAFT],
     })
@@ -331,7 +336,7 @@ def keeper_grid(request: HttpRequest) -> HttpResponse:
                 "n": result.created, "u": result.unchanged})
             if result.conflicts:
                 messages.warning(request, _("Already recorded differently (use a correction with a reason): %(names)s")
-                                 % {"names": "、".join(result.conflicts)})
+                                 % {"names": list_join(result.conflicts)})
         return redirect(f"{reverse('attendance:keeper_grid')}?day={day.isoformat()}")
     rows = selectors.keeper_grid_rows(user=request.user, day=day)
     services.working_days_ensure(start=day, end=day)

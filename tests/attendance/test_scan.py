@@ -210,6 +210,16 @@ def test_run_scans_command_and_task_run_the_same_service(world):
     assert result["missing"] == 2 and result["created"] == 0
 
 
+def test_run_scans_with_month_end_also_checks_the_month_before(world):
+    from assignments.models import Finding
+
+    out = StringIO()
+    call_command("run_scans", "--day", "2026-11-18", "--with-month-end", stdout=out)
+    assert "attendance 2026-10-31 shortfall" in out.getvalue()
+    # Nobody in the world checked in during October: every cadre in post then falls short.
+    assert Finding.objects.filter(kind=Finding.Kind.PRESENCE_SHORTFALL, period="2026-10").exists()
+
+
 def test_the_task_defaults_to_yesterday_in_shanghai(world, monkeypatch):
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2026, 11, 19))
     assert tasks.flag_missing_checkins()["day"] == "2026-11-18"

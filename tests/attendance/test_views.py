@@ -553,6 +553,25 @@ def test_work_logs_written_by_the_cadre_and_read_in_scope(client, world, today):
     assert _as(client, world.owner).post(reverse("attendance:worklog_create"), {}).status_code == 403
 
 
+def test_leave_list_tells_who_is_away_today_and_who_leaves_within_a_week(client, world, today):
+    from attendance.models import LeaveRequest
+
+    away = _leave(world)  # today and tomorrow
+    LeaveRequest.objects.filter(pk=away.pk).update(status="approved")
+    soon = LeaveRequest.objects.create(cadre=world.member, assignment=world.member_assignment, kind="personal",
+                                       start=TODAY + dt.timedelta(days=3), end=TODAY + dt.timedelta(days=3),
+                                       reason="家事", status="approved")
+    url = reverse("attendance:leave_list")
+    c = _as(client, world.liaison)
+
+    def listed(when):
+        return {leave.pk for leave in c.get(url, {"when": when}).context["page"]}
+
+    assert listed("now") == {away.pk}
+    assert listed("soon") == {soon.pk}
+    assert listed("") == {away.pk, soon.pk}
+
+
 def test_leave_list_shows_the_scope_and_filters_by_status(client, world, today):
     _leave(world)
     url = reverse("attendance:leave_list")

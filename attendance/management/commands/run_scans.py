@@ -24,6 +24,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--day", help="Day to scan (YYYY-MM-DD); default yesterday.")
         parser.add_argument("--county", help="Only this county (6-digit code).")
+        parser.add_argument("--with-month-end", action="store_true",
+                            help="Also scan the last day of the month before --day's month, which checks that "
+                                 "month's presence (a new installation's first run: the nightly job did not "
+                                 "run on the 1st).")
 
     def handle(self, *args, **opts):
         try:
@@ -35,6 +39,10 @@ class Command(BaseCommand):
             county = Region.objects.filter(code=opts["county"], level=Region.Level.COUNTY).first()
             if county is None:
                 raise CommandError(f"No county with code {opts['county']}.")
+        month_end = day.replace(day=1) - dt.timedelta(days=1)
+        if opts["with_month_end"] and month_end != day:
+            for key, value in attendance_scan(day=month_end, county=county).as_dict().items():
+                self.stdout.write(f"attendance {month_end} {key}: {value}")
         result = attendance_scan(day=day, county=county)
         for key, value in result.as_dict().items():
             self.stdout.write(f"attendance {key}: {value}")

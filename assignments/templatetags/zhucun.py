@@ -1,0 +1,12 @@
+"""Template filters of the project: {% load zhucun %}."""
+from django import template
+
+from assignments.text import list_join
+
+register = template.Library()
+
+
+@register.filter
+def listjoin(items) -> str:
+    """{{ labels|listjoin }}: 、 between items in Chinese, a comma in English."""
+    return list_join(items or [])
