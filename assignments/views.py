@@ -110,12 +110,14 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @profile_required
 def home(request: HttpRequest) -> HttpResponse:
-    from attendance.selectors import work_waiting_for_user  # attendance builds on this app
+    from attendance.selectors import unit_watch_for_user, work_waiting_for_user  # attendance builds on this app
 
+    today = timezone.localdate()
     return render(request, "assignments/home.html", {
         "summary": selectors.scope_summary(user=request.user),
         "min_team_size": settings.ZHUCUN["MIN_TEAM_SIZE"],
-        "waiting": work_waiting_for_user(user=request.user, today=timezone.localdate()),
+        "waiting": work_waiting_for_user(user=request.user, today=today),
+        "watch": unit_watch_for_user(user=request.user, today=today),
     })
 
 

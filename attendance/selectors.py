@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from assignments.models import Assignment, Cadre, DispatchingUnit, Finding, Profile, Region
 from assignments.selectors import (
     assignments_for_user,
+    cadres_for_user,
     findings_for_user,
     managed_county,
     regions_for_user,
@@ -249,6 +250,28 @@ def work_waiting_for_user(*, user, today: dt.date) -> dict[str, int] | None:
         # Cadres, not postings: a cadre moving villages today has two.
         "in_post": in_post.values("cadre_id").distinct().count(),
         "recorded": PresenceRecord.objects.filter(date=today, cadre_id__in=in_post.values("cadre_id")).count(),
+    }
+
+
+def unit_watch_for_user(*, user, today: dt.date) -> dict[str, int] | None:
+    """What a dispatching unit's liaison keeps an eye on, for the top of their overview: their
+    cadres in post, away on leave today or within a week, leave waiting for a decision, open
+    findings about them and last month's presence shortfalls. A few counting queries, through
+    the same scoping gate as the lists the numbers link to; None for other roles."""
+    if scope_for_user(user).role != Role.UNIT:
+        return None
+    leaves = leaves_for_user(user)
+    findings = findings_for_user(user).filter(status=Finding.Status.OPEN)
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    return {
+        "in_post": Assignment.objects.filter(active_on(today), cadre__in=cadres_for_user(user))
+        .values("cadre_id").distinct().count(),
+        "away": leaves_when(leaves, when="now", today=today).count(),
+        "soon": leaves_when(leaves, when="soon", today=today).count(),
+        "pending": leaves.filter(status=LeaveRequest.Status.SUBMITTED).count(),
+        "findings": findings.count(),
+        "shortfalls": findings.filter(kind=Finding.Kind.PRESENCE_SHORTFALL, period=last_month).count(),
+        "last_month": last_month,
     }
 
 

@@ -353,6 +353,37 @@ def test_overview_shows_township_and_county_staff_what_waits_for_them(client, wo
         assert response.context["waiting"] is None and 'id="waiting"' not in response.content.decode()
 
 
+def test_overview_shows_a_liaison_how_the_units_cadres_are_doing(client, world, monkeypatch):
+    from django.utils import timezone
+
+    from assignments.models import Finding
+    from attendance.models import LeaveRequest
+
+    today = dt.date(2026, 11, 18)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: today)
+    LeaveRequest.objects.create(cadre=world.cadre, assignment=world.assignment, kind="personal", start=today,
+                                end=today + dt.timedelta(days=1), reason="看病", status="approved")
+    LeaveRequest.objects.create(cadre=world.member, assignment=world.member_assignment, kind="personal",
+                                start=today + dt.timedelta(days=9), end=today + dt.timedelta(days=9), reason="家事",
+                                status="submitted")
+    now = timezone.now()
+    for cadre, assignment, kind, period in (
+        (world.member, world.member_assignment, Finding.Kind.PRESENCE_SHORTFALL, "2026-10"),
+        (world.far_cadre, world.far_assignment, Finding.Kind.PRESENCE_SHORTFALL, "2026-10"),  # another unit's
+    ):
+        Finding.objects.create(kind=kind, cadre=cadre, assignment=assignment, village=assignment.village,
+                               county=assignment.village.county, period=period, first_seen=now, last_seen=now)
+    client.force_login(world.liaison)
+    page = client.get(reverse("home"))
+    assert page.context["watch"] == {"in_post": 2, "away": 1, "soon": 0, "pending": 1, "findings": 1,
+                                     "shortfalls": 1, "last_month": "2026-10"}
+    body = page.content.decode()
+    assert 'id="unit-watch"' in body and "?when=now" in body
+    for user in (world.owner, world.township_staff, world.city_reviewer, world.cadre_user):
+        client.force_login(user)
+        assert client.get(reverse("home")).context["watch"] is None
+
+
 def test_liaison_overview_counts_only_villages_where_a_cadre_of_the_unit_is_in_post(client, world):
     # A cadre of the unit who served in 红星村 until last year: the village stays readable.
     past = CadreFactory(unit=world.unit, county=world.county)
