@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from io import BytesIO
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import PresenceRecord
@@ -71,6 +72,56 @@ def monthly_report_xlsx(*, month: dt.date, area: str, days: list[dict], rows: li
         ws.append([a.village.township.name, a.village.name, a.cadre.name, a.get_role_display()] + day_cells
                   + [totals["in_village"], totals["trip"], totals["leave"], totals["absent"], totals["rejected"],
                      totals["missing"], totals["counted"]])
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def findings_xlsx(*, findings) -> bytes:
+    """The findings list as a sheet, one row per finding, in the reader's language: who, where,
+    which dispatching unit, what and since when, and how it was resolved."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from assignments.roster import display_width
+
+    headers = [_("Kind"), _("Severity"), _("Status"), _("County"), _("Township"), _("Village"), _("Cadre"),
+               _("Dispatching unit"), _("Period"), _("Detail"), _("First seen"), _("Last seen"), _("Resolved at"),
+               _("Resolution note")]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Findings"))
+    ws.freeze_panes = "A2"
+    widths = [20, 8, 8, 10, 12, 12, 8, 24, 10, 60, 17, 17, 17, 40]
+    for i, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(width, display_width(header) + 2)
+    bold = Font(bold=True)
+    cells = []
+    for header in headers:
+        cell = WriteOnlyCell(ws, value=header)
+        cell.font = bold
+        cells.append(cell)
+    ws.append(cells)
+
+    def local(moment):
+        return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+
+    def text(value):
+        # Typed text (a resolution note) that begins with "=" stays text, never a formula.
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+
+    for f in findings.iterator(chunk_size=2000):
+        ws.append([text(v) for v in (
+            f.get_kind_display(), f.get_severity_display(), f.get_status_display(), f.county.name,
+            f.village.township.name, f.village.name, f.cadre.name, f.cadre.unit.name, f.period_label,
+            f.detail_text, local(f.first_seen), local(f.last_seen), local(f.resolved_at),
+            f.resolution_note_text,
+        )])
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

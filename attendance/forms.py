@@ -87,13 +87,21 @@ class FindingFilterForm(forms.Form):
                                choices=[("", _("Any status"))] + Finding.Status.choices,
                                widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}))
 
-    def __init__(self, *args, townships=None, **kwargs):
-        # Townships of the user's scope, where a list of them stays short (a county, a city).
+    def __init__(self, *args, townships=None, counties=None, **kwargs):
+        # Counties of a reviewer's scope (a city, the province) and townships, where a list of
+        # them stays short; a township is named with its county where several counties show.
         super().__init__(*args, **kwargs)
+        if counties is not None:
+            self.fields["county"] = forms.ModelChoiceField(
+                label=_("County"), required=False, queryset=counties, empty_label=_("All counties"),
+                widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}))
         if townships is not None:
-            self.fields["township"] = forms.ModelChoiceField(
+            field = forms.ModelChoiceField(
                 label=_("Township"), required=False, queryset=townships, empty_label=_("All townships"),
                 widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}))
+            if counties is not None:
+                field.label_from_instance = lambda t: f"{t.name} · {t.parent.name}"
+            self.fields["township"] = field
 
 
 class MonthForm(forms.Form):

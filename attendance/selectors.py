@@ -448,7 +448,9 @@ def worklog_month_counts(*, assignments: QuerySet[Assignment], month: dt.date,
 
 
 def findings_filtered(qs: QuerySet[Finding], *, kind: str = "", status: str = "", village_id: int | None = None,
-                      township_id: int | None = None):
+                      township_id: int | None = None, county_id: int | None = None):
+    if county_id:
+        qs = qs.filter(county_id=county_id)
     if kind:
         qs = qs.filter(kind=kind)
     if status:
@@ -457,4 +459,4 @@ def findings_filtered(qs: QuerySet[Finding], *, kind: str = "", status: str = ""
         qs = qs.filter(village_id=village_id)
     if township_id:
         qs = qs.filter(village__township_id=township_id)
-    return qs.select_related("cadre", "village", "resolved_by")
+    return qs.select_related("cadre__unit", "village__township", "county", "resolved_by")

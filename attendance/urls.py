@@ -22,6 +22,7 @@ urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("review/<int:pk>/", views.presence_review, name="presence_review"),
     path("findings/", views.finding_list, name="finding_list"),
+    path("findings/export/", views.finding_export, name="finding_export"),
     path("findings/<int:pk>/resolve/", views.finding_resolve, name="finding_resolve"),
     path("findings/scan/", views.scan_run, name="scan_run"),
     path("settings/", views.county_settings, name="county_settings"),

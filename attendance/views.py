@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, When
+from django.db.models import Case, QuerySet, When
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,7 +28,7 @@ from assignments.access import require_roles as _require_roles
 from assignments.models import Cadre, ExportJob, Finding, Region
 from assignments.text import list_join
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import (
     CheckinForm,
     CorrectionForm,
@@ -406,30 +406,53 @@ def presence_review(request: HttpRequest, pk: int) -> HttpResponse:
 # --- findings ------------------------------------------------------------------------------------
 
 
-@profile_required
-def finding_list(request: HttpRequest) -> HttpResponse:
-    townships = gate.regions_for_user(request.user).filter(level=Region.Level.TOWNSHIP).order_by("code")
+def _findings_for_request(request: HttpRequest) -> tuple[FindingFilterForm, QuerySet[Finding], bool]:
+    """The findings list's filters, parsed, and the findings they select inside the user's
+    scope (the page and its export use the same). Also whether several counties show."""
+    regions = gate.regions_for_user(request.user)
+    counties = regions.filter(level=Region.Level.COUNTY).order_by("code")
+    counties = counties if counties.count() > 1 else None
+    townships = regions.filter(level=Region.Level.TOWNSHIP).select_related("parent").order_by("code")
     # Offered where it narrows something and stays short: county and city staff, not a township
-    # or a cadre (one township or none).
+    # or a cadre (one township or none), nor the province (thousands: it picks a county).
     townships = townships if 1 < townships.count() <= FINDING_TOWNSHIP_CHOICES else None
     # Open findings unless a status is asked for (also on ?page=2 of the default list).
     params = request.GET.copy()
     params.setdefault("status", Finding.Status.OPEN)
-    form = FindingFilterForm(params, townships=townships)
+    form = FindingFilterForm(params, townships=townships, counties=counties)
     kind = status = ""
-    township = None
+    township = county = None
     if form.is_valid():
         kind, status = form.cleaned_data["kind"], form.cleaned_data["status"]
-        township = form.cleaned_data.get("township")
+        township, county = form.cleaned_data.get("township"), form.cleaned_data.get("county")
     qs = selectors.findings_filtered(gate.findings_for_user(request.user), kind=kind, status=status,
-                                     township_id=township.pk if township else None)
+                                     township_id=township.pk if township else None,
+                                     county_id=county.pk if county else None)
+    # Most severe first, then the newest: what county staff should look at before the rest.
+    return form, qs.order_by("-severity", "-first_seen", "village__code", "id"), counties is not None
+
+
+@profile_required
+def finding_list(request: HttpRequest) -> HttpResponse:
+    form, qs, many_counties = _findings_for_request(request)
     today = timezone.localdate()
     return render(request, "attendance/finding_list.html", {
-        # Most severe first, then the newest: what county staff should look at before the rest.
-        "form": form, "page": _page(request, qs.order_by("-severity", "-first_seen", "village__code", "id")),
+        "form": form, "page": _page(request, qs), "many_counties": many_counties,
         "can_manage": gate.managed_county(request.user) is not None, "resolve_form": ResolveForm(),
         "fallback": selectors.calendar_fallback_years(years=[today.year - 1, today.year]),
+        "export_query": request.GET.urlencode(),
     })
+
+
+@profile_required
+def finding_export(request: HttpRequest) -> HttpResponse:
+    """The findings the list shows, with its filters, as .xlsx: one row per finding."""
+    _form, qs, _many = _findings_for_request(request)
+    data = exports.findings_xlsx(findings=qs)
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    filename = _("Findings") + f"-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 @profile_required

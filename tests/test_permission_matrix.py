@@ -193,6 +193,7 @@ MATRIX: dict[str, Spec] = {
     "attendance:calendar": Spec("read", "cadre", _pk("cadre"), _pk("far_cadre")),
     "attendance:leave_list": Spec("list"),
     "attendance:finding_list": Spec("list"),
+    "attendance:finding_export": Spec("export"),
     "attendance:worklog_list": Spec("list"),
     "attendance:leave_detail": Spec("read", "cadre", _pk("leave"), _pk("far_leave")),
     # Only the cadre whose leave it is acts on it.

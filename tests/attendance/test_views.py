@@ -385,6 +385,48 @@ def test_county_staff_filter_findings_by_township(client, world):
     assert f'value="{world.neighbour_township.pk}"' not in everything
 
 
+def test_a_city_reviewer_filters_findings_by_county_and_sees_where_and_whose(client, world):
+    services.attendance_scan(day=dt.date(2026, 11, 18))
+    url = reverse("attendance:finding_list")
+    c = _as(client, world.city_reviewer)
+    page = c.get(url)
+    body = page.content.decode()
+    assert 'name="county"' in body and "陵江镇 · 苍溪县" in body  # townships named with their county
+    assert "苍溪县 · 陵江镇" in body and world.unit.name in body  # each finding's county, township, unit
+    assert reverse("attendance:calendar", args=[world.cadre.pk]) + "?month=2026-11" in body
+    def names(county):
+        return {f.cadre.name for f in c.get(url, {"county": county.pk}).context["page"]}
+
+    assert names(world.county) == {"袁杰", "李明"} and "袁杰" not in names(world.neighbour_county)
+    # A county officer sees one county: no county filter, no county on each line.
+    assert 'name="county"' not in _as(client, world.owner).get(url).content.decode()
+
+
+def test_findings_download_holds_what_the_list_shows(client, world):
+    import io
+
+    import openpyxl
+
+    services.attendance_scan(day=dt.date(2026, 11, 18))
+    Finding.objects.filter(cadre=world.member).update(status="resolved", resolved_at=dt.datetime(2026, 11, 19, tzinfo=dt.UTC),
+                                                      resolution_note="=HYPERLINK(1)")
+    c = _as(client, world.owner)
+    export = reverse("attendance:finding_export")
+    assert export + "?status=resolved" in c.get(reverse("attendance:finding_list"), {"status": "resolved"}).content.decode()
+
+    def rows(**params):
+        ws = openpyxl.load_workbook(io.BytesIO(c.get(export, params).content)).active
+        return [r for r in ws.iter_rows(values_only=True)]
+
+    header, *open_rows = rows()
+    assert header[0] == "Kind" and [r[6] for r in open_rows] == ["袁杰"]  # open only, as on the page
+    (resolved,) = rows(status="resolved")[1:]
+    assert resolved[6] == "李明" and resolved[13] == "=HYPERLINK(1)"  # typed text, not a formula
+    # Another county's officer gets only their own county's findings.
+    ws = openpyxl.load_workbook(io.BytesIO(_as(client, world.stranger).get(export).content)).active
+    assert not {"袁杰", "李明"} & {r[6] for r in ws.iter_rows(min_row=2, values_only=True)}
+
+
 def test_cadre_sees_only_their_own_findings(client, world):
     services.attendance_scan(day=dt.date(2026, 11, 18))
     body = _as(client, world.cadre_user).get(reverse("attendance:finding_list")).content.decode()

@@ -183,6 +183,19 @@ def test_findings_changes_and_leave_are_counted_by_city(world):
     assert board.top_units == [{"id": world.unit.id, "name": world.unit.name, "open_findings": 1}]
 
 
+def test_open_findings_by_kind_open_the_findings_list_on_the_same_area(world, client):
+    now = timezone.now()
+    Finding.objects.create(kind=Finding.Kind.MISSING_CHECKIN, cadre=world.cadre, assignment=world.assignment,
+                           village=world.village, county=world.county, period="2026-01-05", first_seen=now,
+                           last_seen=now)
+    client.force_login(world.city_reviewer)
+    html = client.get(URL, {"region": world.county.id}).content.decode()
+    link = f"/attendance/findings/?kind=missing_checkin&amp;county={world.county.id}"
+    assert link in html
+    listed = client.get(link.replace("&amp;", "&")).context["page"]
+    assert [f.cadre for f in listed] == [world.cadre]
+
+
 def test_city_reviewer_sees_only_their_city(world, client):
     client.force_login(world.city_reviewer)
     page = client.get(URL)
