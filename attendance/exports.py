@@ -59,7 +59,10 @@ def monthly_report_xlsx(*, month: dt.date, area: str, days: list[dict], rows: li
               + [styled(str(v), font=bold) for v in [
                   kinds.IN_VILLAGE.label, kinds.TRIP.label, kinds.LEAVE.label, kinds.ABSENT.label,
                   _("Check-ins rejected"), _("Working days without a valid record (未 and 驳)"),
-                  _("Days counted (in the village and trips)")]])
+                  _("Days counted (in the village and trips)"),
+                  _("Days required (pro-rated for days in post and leave)"), _("Requirement met")]])
+    # "Met" only once the month is over: mid-month a cadre cannot have met a month's requirement.
+    met_label = {True: _("Yes"), False: _("No"), None: _("Month not over")}
     for row in rows:
         a, totals, cells = row["assignment"], row["totals"], row["cells"]
         day_cells = []
@@ -69,9 +72,11 @@ def monthly_report_xlsx(*, month: dt.date, area: str, days: list[dict], rows: li
                 day_cells.append(styled(SHORT[status], fill=gap))
             else:
                 day_cells.append(SHORT.get(status))
+        met = totals["met"]
         ws.append([a.village.township.name, a.village.name, a.cadre.name, a.get_role_display()] + day_cells
                   + [totals["in_village"], totals["trip"], totals["leave"], totals["absent"], totals["rejected"],
-                     totals["missing"], totals["counted"]])
+                     totals["missing"], totals["counted"], totals["required"],
+                     styled(met_label[met], fill=gap) if met is False else met_label[met]])
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

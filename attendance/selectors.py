@@ -1,6 +1,7 @@
 """Reads for attendance. Every user-visible read starts from the assignments scoping gate."""
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 
@@ -396,6 +397,20 @@ def monthly_report_size(*, assignments: QuerySet[Assignment], month: dt.date) ->
     return assignments.filter(in_post_between(first, last)).count()
 
 
+def presence_required_days(*, first: dt.date, last: dt.date, start: dt.date, end: dt.date | None, leave: int,
+                           working: list[dt.date], minimum: int) -> int:
+    """The in-village days a posting owes in the month first..last: MIN_DAYS_IN_VILLAGE_PER_MONTH
+    pro-rated by the days in post minus the days on leave, floor(minimum × (days in post − leave)
+    / days in month), and never more than the working days in post minus the leave — a month with
+    long holidays (October, Spring Festival) has fewer than 20 working days, and a cadre present
+    on every one of them has done what was asked. `working`: the month's working days, sorted."""
+    lo, hi = max(start, first), min(end or last, last)
+    in_post = (hi - lo).days + 1
+    working_in_post = bisect.bisect_right(working, hi) - bisect.bisect_left(working, lo)
+    month_days = (last - first).days + 1
+    return min((minimum * max(in_post - leave, 0)) // month_days, max(working_in_post - leave, 0))
+
+
 def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
                         today: dt.date) -> tuple[list[dict], list[dict]]:
     """考勤月报表: a row per cadre in post during the month, a cell per day, totals. Four queries.
@@ -403,9 +418,13 @@ def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
     Days are {"date", "working"}. A cell is the record's kind, "rejected" for a check-in county
     staff rejected, "missing" for a past working day in post with no (valid) record — what the
     nightly scan calls a missing check-in — or "" (a day off, out of post, or still to come).
-    Totals per kind count valid records only; "counted" is what the monthly rule counts."""
+    Totals per kind count valid records only; "counted" is what the monthly rule counts,
+    "required" what it asks of the posting (presence_required_days, as the month-end check), and
+    "met" whether counted reaches it — None while the month is not over."""
     first, last = month_bounds(month)
     days = [{"date": d, "working": working} for d, working in month_working_days(first, last).items()]
+    working_days = [d["date"] for d in days if d["working"]]
+    minimum = rule("MIN_DAYS_IN_VILLAGE_PER_MONTH")
     rows_qs = (
         assignments.filter(in_post_between(first, last))
         .select_related("cadre", "village", "village__township").order_by("village__code", "role", "cadre__name")
@@ -428,6 +447,9 @@ def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
                 totals["missing"] += 1
                 cells.setdefault(day, "missing")
         totals["counted"] = sum(totals[k] for k in PresenceRecord.COUNTED_KINDS)
+        totals["required"] = presence_required_days(first=first, last=last, start=a.start_date, end=a.end_date,
+                                                    leave=totals["leave"], working=working_days, minimum=minimum)
+        totals["met"] = totals["counted"] >= totals["required"] if last < today else None
     return days, rows
 
 

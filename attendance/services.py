@@ -11,7 +11,6 @@ Decisions worth knowing:
 """
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import functools
 import json
@@ -46,6 +45,7 @@ from .selectors import (
     month_bounds,
     monthly_report_rows,
     monthly_report_scope,
+    presence_required_days,
     rule,
 )
 
@@ -1097,7 +1097,6 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
     working_days_ensure(start=first, end=last)
     working = list(WorkingDay.objects.filter(date__range=(first, last), is_working_day=True)
                    .order_by("date").values_list("date", flat=True))
-    month_days = (last - first).days + 1
     minimum = rule("MIN_DAYS_IN_VILLAGE_PER_MONTH")
     assignments = list(
         Assignment.objects.filter(in_post_between(first, last)).filter(_county_q(county, "village__county_id"))
@@ -1122,9 +1121,8 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
     for aid, cadre_id, village_id, county_id, start, end in assignments:
         in_post = (min(end or last, last) - max(start, first)).days + 1
         present, leave = counts.get(aid, (0, 0))
-        lo, hi = max(start, first), min(end or last, last)
-        working_in_post = bisect.bisect_right(working, hi) - bisect.bisect_left(working, lo)
-        required = min((minimum * max(in_post - leave, 0)) // month_days, max(working_in_post - leave, 0))
+        required = presence_required_days(first=first, last=last, start=start, end=end, leave=leave,
+                                          working=working, minimum=minimum)
         if present < required:
             severity = Finding.Severity.CRITICAL if present * 2 < required else Finding.Severity.WARNING
             values = {"p": present, "m": period, "r": required, "min": minimum, "d": in_post, "l": leave}

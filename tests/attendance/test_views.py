@@ -471,7 +471,7 @@ def test_monthly_report_is_an_xlsx_within_scope(client, world, today):
     rows = list(ws.iter_rows(min_row=4, values_only=True))
     by_name = {r[2]: r for r in rows}
     assert set(by_name) == {"袁杰", "李明"}
-    assert by_name["袁杰"][4 + 17] == "√" and by_name["袁杰"][-1] == 1
+    assert by_name["袁杰"][4 + 17] == "√" and by_name["袁杰"][-3] == 1  # counted; then required, met
     assert ws.freeze_panes == "E4"
     stranger = load_workbook(BytesIO(_as(client, world.stranger).get(reverse("attendance:monthly_report")).content))
     assert {r[2] for r in stranger.active.iter_rows(min_row=4, values_only=True)} == {"王强"}
@@ -576,6 +576,37 @@ def test_monthly_report_marks_gaps_and_rejected_check_ins_as_the_scans_count_the
     assert ws.column_dimensions["S"].fill.fgColor.rgb.endswith("E7E6E6")
     assert ws.cell(row=3, column=5 + 14).fill.fgColor.rgb.endswith("E7E6E6")
     assert ws.cell(row=mine, column=5 + 16).fill.fgColor.rgb.endswith("F8CBAD")  # the 17th, rejected
+
+
+def test_monthly_report_says_the_days_required_and_whether_a_finished_month_met_them(client, world, today):
+    from django.utils import timezone
+
+    from assignments.models import Finding
+
+    # October 2026, over: the cadre was in the village on the first five working days only.
+    services.working_days_ensure(start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))
+    from attendance.models import WorkingDay
+
+    worked = list(WorkingDay.objects.filter(date__month=10, date__year=2026, is_working_day=True)
+                  .order_by("date").values_list("date", flat=True))[:5]
+    for day in worked:
+        PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=day, kind="in_village",
+                                      source="keeper", recorded_at=timezone.now())
+    services.scan_presence_shortfall(month=dt.date(2026, 10, 1))
+    required = Finding.objects.get(cadre=world.cadre, period="2026-10").detail_args["parts"][0][1]["r"]
+
+    def report(month):
+        ws = load_workbook(BytesIO(_as(client, world.owner).get(
+            reverse("attendance:monthly_report"), {"month": month}).content)).active
+        header = next(ws.iter_rows(min_row=3, max_row=3, values_only=True))
+        row = {r[2]: r for r in ws.iter_rows(min_row=4, values_only=True)}["袁杰"]
+        return row[header.index("Days required (pro-rated for days in post and leave)")], \
+            row[header.index("Requirement met")]
+
+    # The same number the month-end check used, and "No": 5 days counted.
+    assert report("2026-10") == (required, "No") and required > 5
+    # This month is not over (today is the 18th): no verdict yet.
+    assert report("2026-11")[1] == "Month not over"
 
 
 def test_work_logs_written_by_the_cadre_and_read_in_scope(client, world, today):
