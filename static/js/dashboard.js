@@ -23,9 +23,11 @@
         xAxis: { type: "category", data: points.map(function (p) { return p.day.slice(5); }) },
         // Days without presence data have a null rate: a gap in the line, not 0 %; if the
         // whole range is such days there is no minimum to start the axis from.
+        // The lower end on a multiple of 5, so its label does not sit on top of the next tick's.
         yAxis: { type: "value", max: 100,
-                 min: function (v) { return isFinite(v.min) ? Math.max(0, Math.floor(v.min - 5)) : 0; } },
-        series: [{ name: trendEl.dataset.label, type: "line", smooth: true, showSymbol: false,
+                 min: function (v) { return isFinite(v.min) ? Math.max(0, Math.floor((v.min - 2) / 5) * 5) : 0; } },
+        // Straight segments: a smoothed line overshoots between days and shows rates nobody had.
+        series: [{ name: trendEl.dataset.label, type: "line", smooth: false, showSymbol: points.length <= 31,
                    areaStyle: { opacity: 0.15 }, data: points.map(function (p) { return p.rate; }) }],
       }, true);
     };
@@ -49,14 +51,19 @@
         echarts.registerMap("zhucun-sub", geo);
         var values = data.map.values;
         var nums = Object.keys(values).map(function (k) { return values[k]; }).filter(function (v) { return v != null; });
+        // A narrow spread must not fill the whole colour scale: rates span at least 10 points
+        // (ending at the best), counts at least 2. Places without data keep the map grey ("—" on hover).
+        var lo = nums.length ? Math.min.apply(null, nums) : 0, hi = nums.length ? Math.max.apply(null, nums) : 1;
+        var minSpan = data.map.percent ? 10 : 2;
+        if (hi - lo < minSpan) { lo = Math.max(0, hi - minSpan); }
         var m = echarts.init(mapEl);
         m.setOption({
           tooltip: { trigger: "item", formatter: function (p) { return p.name + ": " + (p.value == null || isNaN(p.value) ? "—" : p.value); } },
-          visualMap: { min: nums.length ? Math.min.apply(null, nums) : 0, max: nums.length ? Math.max.apply(null, nums) : 1,
-                       left: 8, bottom: 8, calculable: true, text: [data.map.label, ""],
-                       inRange: { color: ["#fde0dd", "#c51b8a"] } },
+          visualMap: { min: lo, max: hi, left: 8, bottom: 8, calculable: true, text: [data.map.label, ""],
+                       inRange: { color: ["#fde0dd", "#c51b8a"] }, outOfRange: { color: "#dee2e6" } },
           series: [{ type: "map", map: "zhucun-sub", roam: true, name: data.map.label,
-                     label: { show: true, fontSize: 10 },
+                     // Dark label text with a light outline: readable on the palest and darkest fill.
+                     label: { show: true, fontSize: 10, color: "#212529", textBorderColor: "#fff", textBorderWidth: 2 },
                      data: Object.keys(values).map(function (k) { return { name: k, value: values[k] }; }) }],
         });
         window.addEventListener("resize", function () { m.resize(); });

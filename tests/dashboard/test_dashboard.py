@@ -275,3 +275,10 @@ def test_query_count_does_not_grow_with_the_data(world, client, django_assert_ma
     with django_assert_max_num_queries(20), CaptureQueriesContext(connection) as large:
         assert client.get(URL).status_code == 200
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_map_knows_which_figures_are_rates(world, client):
+    # The page's script widens the colour scale of a rate to at least 10 points (dashboard.js).
+    client.force_login(world.city_reviewer)
+    assert client.get(URL).context["chart_data"]["map"]["percent"] is True
+    assert client.get(URL, {"figure": "open_findings"}).context["chart_data"]["map"]["percent"] is False
