@@ -655,3 +655,18 @@ def test_leave_list_shows_the_scope_and_filters_by_status(client, world, today):
     # Only a cadre has drafts to filter by.
     assert "draft" in dict(_as(client, world.cadre_user).get(url).context["statuses"])
     assert "draft" not in dict(_as(client, world.township_staff).get(url).context["statuses"])
+
+
+def test_a_cadres_page_shows_their_open_findings_leave_and_this_month(client, world, today):
+    from attendance.models import LeaveRequest
+
+    services.attendance_scan(day=dt.date(2026, 11, 17))
+    LeaveRequest.objects.create(cadre=world.cadre, assignment=world.assignment, kind="sick", start=TODAY,
+                                end=TODAY + dt.timedelta(days=1), reason="发烧", status="approved")
+    url = reverse("cadre_detail", args=[world.cadre.pk])
+    body = _as(client, world.liaison).get(url).content.decode()
+    assert 'id="cadre-findings"' in body and "No check-in, leave or trip recorded on 2026-11-17." in body
+    assert "2026-11-18 – 2026-11-19" in body and "2026-11 so far: 0 days in the village" in body
+    # The county resolves the finding: it leaves the page.
+    Finding.objects.filter(cadre=world.cadre).update(status="resolved", resolved_at=dt.datetime(2026, 11, 18, tzinfo=dt.UTC))
+    assert "2026-11-17." not in _as(client, world.owner).get(url).content.decode()
