@@ -325,8 +325,18 @@ def month_calendar(*, cadre: Cadre, month: dt.date, today: dt.date) -> dict:
     cells = lead + days
     weeks = [cells[i:i + 7] for i in range(0, len(cells), 7)]
     weeks[-1] += [None] * (7 - len(weeks[-1]))
+    # What the month-end check will ask of this month, per posting (pro-rated for days in post and
+    # leave; a cadre moved mid-month owes the sum), and, once the month is over, whether it was met.
+    minimum = rule("MIN_DAYS_IN_VILLAGE_PER_MONTH")
+    working_days = [d for d, w in working.items() if w]
+    owed = 0
+    for start, end in spans:
+        lo, hi = max(start, first), min(end or last, last)
+        leave = sum(1 for d in days if d["status"] == PresenceRecord.Kind.LEAVE and lo <= d["date"] <= hi)
+        owed += presence_required_days(first=first, last=last, start=start, end=end, leave=leave,
+                                       working=working_days, minimum=minimum)
     return {"days": days, "weeks": weeks, "in_village_days": counted, "first": first, "last": last,
-            "required": rule("MIN_DAYS_IN_VILLAGE_PER_MONTH")}
+            "required": minimum, "owed": owed, "met": counted >= owed if last < today and spans else None}
 
 
 def calendar_fallback_years(*, years) -> list[int]:

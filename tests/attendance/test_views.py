@@ -216,6 +216,19 @@ def test_calendar_is_visible_in_scope_only(client, world, today):
     assert mine["Location"] == reverse("attendance:calendar", args=[world.cadre.pk])
 
 
+def test_calendar_says_what_the_month_asks_for_and_whether_a_past_month_met_it(client, world, today):
+    from assignments.models import Finding
+
+    services.working_days_ensure(start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))
+    services.scan_presence_shortfall(month=dt.date(2026, 10, 1))  # nobody recorded in October
+    owed = Finding.objects.get(cadre=world.cadre, period="2026-10").detail_args["parts"][0][1]["r"]
+    c = _as(client, world.owner)
+    october = c.get(reverse("attendance:calendar", args=[world.cadre.pk]), {"month": "2026-10"}).context["cal"]
+    assert (october["owed"], october["met"]) == (owed, False)  # the same number as the month-end check
+    november = c.get(reverse("attendance:calendar", args=[world.cadre.pk]), {"month": "2026-11"}).context["cal"]
+    assert november["met"] is None  # not over yet
+
+
 def test_keeper_grid_records_the_township_and_refuses_others(client, world, today):
     t = _as(client, world.township_staff)
     page = t.get(reverse("attendance:keeper_grid") + "?day=2026-11-18").content.decode()
