@@ -13,10 +13,11 @@ from assignments.models import Assignment, Cadre, DispatchingUnit, Profile, Regi
 
 
 def make_id_number(birth: dt.date, area: str = "510824", seq: int | None = None, gender: str | None = None) -> str:
-    """A valid ID number; with `gender` ("M"/"F") its 17th digit says so (odd for a man)."""
+    """A valid ID number; with `gender` ("M"/"F") its 17th digit says so (odd for a man). With a
+    gender, distinct seqs below 500 give distinct numbers (seq 4 and 5 must not both become 5)."""
     seq = random.randint(0, 999) if seq is None else seq
-    if gender is not None and seq % 2 != (gender == "M"):
-        seq ^= 1
+    if gender is not None:
+        seq = (seq % 500) * 2 + (1 if gender == "M" else 0)
     first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
     return first17 + check_character(first17)
 

@@ -1,5 +1,8 @@
-"""Training forms: input parsing only. The rules live in training.services; views attach
-their ValidationErrors with `apply_service_errors`, so one rule has one message."""
+"""Training forms: input parsing, plus the course and record rules applied through the very
+functions training.services uses (`course_errors`, `record_value_errors`,
+`recording_closed_reason`), so a bad value is refused next to its field before the service
+runs, and the service refuses it alike when called directly: one rule, one message. Views
+attach the service's remaining ValidationErrors with `apply_service_errors`."""
 from __future__ import annotations
 
 from django import forms
@@ -10,7 +13,8 @@ from django.utils.translation import pgettext_lazy
 from assignments import selectors as gate
 from assignments.models import DispatchingUnit, Region
 
-from .models import OrganiserLevel, Topic, TrainingRecord, TrainingRequirement
+from . import services
+from .models import OrganiserLevel, Topic, TrainingCourse, TrainingRecord, TrainingRequirement
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -53,6 +57,16 @@ class CourseForm(forms.Form):
             self.fields["unit"].queryset = gate.units_for_user(user)
             self.fields["organiser_level"].initial = OrganiserLevel.COUNTY
 
+    def clean(self):
+        data = super().clean()
+        problems = services.course_errors(title=data.get("title"), start_date=data.get("start_date"),
+                                          end_date=data.get("end_date"), days=data.get("days"),
+                                          hours=data.get("hours"))
+        for field, message in problems.items():
+            if field not in self.errors:  # a value that did not parse already says so
+                self.add_error(field, message)
+        return data
+
 
 class RecordBulkForm(forms.Form):
     """The same days, hours and result for every picked cadre (the usual case: all attended
@@ -64,10 +78,25 @@ class RecordBulkForm(forms.Form):
     hours_attended = forms.DecimalField(label=_("Hours attended"), max_digits=5, decimal_places=1, required=False)
     result = forms.ChoiceField(label=_("Result"), choices=TrainingRecord.Result.choices)
 
-    def __init__(self, *args, candidates, **kwargs):
+    def __init__(self, *args, candidates, course: TrainingCourse, **kwargs):
         super().__init__(*args, **kwargs)
+        self.course = course
         self.fields["cadres"].queryset = candidates
         self.fields["cadres"].label_from_instance = lambda c: f"{c.name} · {c.unit.name}"
+
+    def clean(self):
+        data = super().clean()
+        closed = services.recording_closed_reason(self.course)
+        if closed:
+            raise ValidationError(closed)
+        # Every picked cadre gets the same values: said once next to the field, not per cadre.
+        problems = services.record_value_errors(self.course, days_attended=data.get("days_attended"),
+                                                hours_attended=data.get("hours_attended"),
+                                                result=data.get("result", ""))
+        for field, message in problems.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
+        return data
 
 
 class ImportForm(forms.Form):

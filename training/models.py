@@ -24,6 +24,12 @@ class OrganiserLevel(models.TextChoices):
     UNIT = "unit", _("Dispatching unit")
 
 
+# 学时 are class hours; real training days hold 6 to 10 of them and no day holds more than 24.
+# As a bound per day (the course's days for a course, the days attended for a record) it is a
+# row invariant the database checks: it refuses typos like 5000 hours for a 3-day course while
+# never refusing a real timetable. training.services holds the other, cross-table bounds.
+MAX_HOURS_PER_DAY = 24
+
 # "County level or above", the levels the default Sichuan requirement counts.
 COUNTY_OR_ABOVE = [OrganiserLevel.PROVINCE, OrganiserLevel.CITY, OrganiserLevel.COUNTY]
 
@@ -79,6 +85,8 @@ class TrainingCourse(models.Model):
             models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="course_ends_after_start"),
             models.CheckConstraint(condition=Q(days__gt=0), name="course_days_positive"),
             models.CheckConstraint(condition=Q(hours__gte=0), name="course_hours_not_negative"),
+            models.CheckConstraint(condition=Q(hours__lte=models.F("days") * MAX_HOURS_PER_DAY),
+                                   name="course_hours_at_most_24_a_day"),
             models.CheckConstraint(
                 condition=Q(organiser_level="unit", unit__isnull=False, region__isnull=True)
                 | (~Q(organiser_level="unit") & Q(region__isnull=False, unit__isnull=True)),
@@ -131,6 +139,8 @@ class TrainingRecord(models.Model):
             models.UniqueConstraint(fields=["cadre", "course"], name="training_record_once_per_course"),
             models.CheckConstraint(condition=Q(days_attended__gte=0), name="record_days_not_negative"),
             models.CheckConstraint(condition=Q(hours_attended__gte=0), name="record_hours_not_negative"),
+            models.CheckConstraint(condition=Q(hours_attended__lte=models.F("days_attended") * MAX_HOURS_PER_DAY),
+                                   name="record_hours_at_most_24_a_day"),
             models.CheckConstraint(
                 condition=~Q(result="absent") | Q(days_attended=0), name="record_absent_has_no_days",
             ),

@@ -351,25 +351,37 @@ def training_status_for_cadre(*, cadre: Cadre, today: dt.date | None = None) -> 
 # --- reports -----------------------------------------------------------------------------------
 
 
+def _id_number_for(user, row: dict) -> str:
+    """The cadre's ID number as `user` may see it: the gate's one rule (full only for the staff of
+    the cadre's own county, masked for everyone else), applied to the row's values through an
+    unsaved Cadre, so the report stays one query whatever its size."""
+    cadre = Cadre(id=row["cadre_id"], id_number=row["cadre__id_number"], county_id=row["cadre__county_id"],
+                  birth_date=row["cadre__birth_date"])
+    return gate.cadre_identity_for_user(user, cadre).id_number
+
+
 @dataclass
 class RequirementRow:
     requirement: TrainingRequirement
     applicable: int = 0
     met: int = 0
-    unmet: list = field(default_factory=list)  # dicts: cadre, village, township, months_left, courses, hours
+    # dicts: cadre, id_number (as the reader may see it), unit, village, township, months_left, courses, hours
+    unmet: list = field(default_factory=list)
 
     @property
     def share(self) -> float:
         return self.met / self.applicable if self.applicable else 0.0
 
 
-def training_report(*, assignments: QuerySet[Assignment], today: dt.date) -> dict:
+def training_report(*, user, assignments: QuerySet[Assignment], today: dt.date) -> dict:
     """Per requirement: active cadres it applies to, share meeting it, who does not (with
-    months left); and training days by organiser level. Four queries whatever the size."""
+    months left, ID number as `user` may see it, unit and village); and training days by
+    organiser level. Four queries whatever the size."""
     requirements = list(TrainingRequirement.objects.filter(active=True).order_by("id"))
     active = assignments.filter(end_date__isnull=True)
     rows = list(active.values(
-        "id", "cadre_id", "cadre__name", "village__name", "village__township__name", "village__county_id",
+        "id", "cadre_id", "cadre__name", "cadre__id_number", "cadre__county_id", "cadre__birth_date",
+        "cadre__unit__name", "village__name", "village__township__name", "village__county_id",
         "village__county__parent__parent_id", "start_date", "planned_end_date",
     ).order_by("village__township__code", "village__code", "cadre__name"))
     progress = progress_by_cadre(requirements=requirements, today=today, assignments=active)
@@ -388,7 +400,8 @@ def training_report(*, assignments: QuerySet[Assignment], today: dt.date) -> dic
             _, end = period_window(req, start=a["start_date"], planned_end=a["planned_end_date"], today=today)
             p = p or Progress()
             line.unmet.append({
-                "cadre_id": a["cadre_id"], "cadre": a["cadre__name"], "village": a["village__name"],
+                "cadre_id": a["cadre_id"], "cadre": a["cadre__name"], "id_number": _id_number_for(user, a),
+                "unit": a["cadre__unit__name"], "village": a["village__name"],
                 "township": a["village__township__name"], "months_left": months_between(today, end),
                 "period_end": end, "courses": p.courses, "hours": p.hours,
             })

@@ -14,16 +14,18 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assignments import selectors as gate
 from assignments.codes import pack_codes
+from assignments.idcard import id_number_errors
 from assignments.models import Assignment, Cadre, DispatchingUnit, Finding, Region, finding_auto_note, finding_detail
 
 from . import selectors
-from .models import OrganiserLevel, Topic, TrainingCourse, TrainingRecord, TrainingRequirement
+from .models import MAX_HOURS_PER_DAY, OrganiserLevel, Topic, TrainingCourse, TrainingRecord, TrainingRequirement
 
 Role = gate.Role
 
@@ -56,30 +58,83 @@ def _course_region(user, level: str, township: Region | None, unit: DispatchingU
     raise ValidationError({"organiser_level": _("Choose an organiser level.")})
 
 
-def _course_errors(*, title, start_date, end_date, days, hours) -> dict[str, str]:
+# Sanity bounds on what a course and a record can say. They catch typos (a year of 1900 or
+# 2030, 5000 hours for a 3-day course) and keep every valid value inside the columns'
+# precision (days: 4 digits, hours: 5 digits, one decimal), which PostgreSQL would otherwise
+# refuse with a crash and SQLite would store and then fail to read back.
+#
+# Courses before 2015 predate the programme: the stationed first-secretary system as run now
+# began with the central notice of April 2015, and no cadre on the roster can have been
+# trained for it earlier. A fixed date, not "ten years back", so that an existing course never
+# turns invalid (and uneditable) just because time passed.
+PROGRAMME_START = dt.date(2015, 1, 1)
+# Courses are entered from the annual training plan at most a year ahead; a later date is a typo.
+PLAN_AHEAD_MONTHS = 12
+# The longest cadre course is a term at a Party school; a year is a generous cap that also keeps
+# days (<= the span) under the column's 999.9.
+MAX_COURSE_SPAN_DAYS = 366
+# Hours: at most MAX_HOURS_PER_DAY (24) per course day or day attended, a database check
+# (training.models); with the span above that keeps hours under the column's 9999.9.
+
+
+def _one_decimal(value: Decimal) -> bool:
+    """At most one decimal place (the columns keep one: 2.5 days, 12.5 hours)."""
+    try:
+        return value.is_finite() and value == value.quantize(Decimal("0.1"))
+    except InvalidOperation:  # too many digits to quantize (1E+30): no column holds it anyway
+        return False
+
+
+def course_errors(*, title, start_date, end_date, days, hours, today: dt.date | None = None) -> dict[str, str]:
+    """The rules of one course's fields, field -> reason. CourseForm applies the same function,
+    so the form and a direct service call refuse the same input with the same message."""
+    today = today or timezone.localdate()
     errors: dict[str, str] = {}
     if not (title or "").strip():
         errors["title"] = _("Give the course a title.")
-    if start_date is None:
-        errors["start_date"] = _("Enter the start date.")
-    if end_date is None:
-        errors["end_date"] = _("Enter the end date.")
-    if start_date and end_date and end_date < start_date:
-        errors["end_date"] = _("The course cannot end before it starts.")
-    if days is None or days <= 0:
+    latest = selectors.add_months(today, PLAN_AHEAD_MONTHS)
+    for key, day in (("start_date", start_date), ("end_date", end_date)):
+        if day is None:
+            errors[key] = _("Enter the start date.") if key == "start_date" else _("Enter the end date.")
+        elif day < PROGRAMME_START:
+            errors[key] = _("Courses before %(day)s predate the stationed-cadre programme; check the year.") % {
+                "day": PROGRAMME_START.isoformat()}
+        elif key == "start_date" and day > latest:
+            errors[key] = _("A course can be entered at most a year ahead, starting by %(day)s; check the year.") % {
+                "day": latest.isoformat()}
+    if start_date and end_date and "end_date" not in errors:
+        if end_date < start_date:
+            errors["end_date"] = _("The course cannot end before it starts.")
+        elif (end_date - start_date).days + 1 > MAX_COURSE_SPAN_DAYS:
+            errors["end_date"] = _("A course lasts at most %(n)d days; check the end date.") % {
+                "n": MAX_COURSE_SPAN_DAYS}
+    if days is None or not days.is_finite() or days <= 0:
         errors["days"] = _("A course lasts at least half a day.")
     elif start_date and end_date and end_date >= start_date and days > (end_date - start_date).days + 1:
         errors["days"] = _("A course from %(start)s to %(end)s lasts at most %(n)d days.") % {
             "start": start_date.isoformat(), "end": end_date.isoformat(), "n": (end_date - start_date).days + 1}
-    if hours is not None and hours < 0:
-        errors["hours"] = _("Hours cannot be negative.")
+    elif not _one_decimal(days):
+        errors["days"] = _("Use at most one decimal place (e.g. 2.5).")
+    if hours is not None:
+        if not hours.is_finite():
+            errors["hours"] = _("Enter a number.")
+        elif hours < 0:
+            errors["hours"] = _("Hours cannot be negative.")
+        elif not _one_decimal(hours):
+            errors["hours"] = _("Use at most one decimal place (e.g. 2.5).")
+        elif "days" not in errors and hours > days * MAX_HOURS_PER_DAY:
+            errors["hours"] = _("A course of %(days)s days has at most %(max)s hours (%(per)d a day).") % {
+                "days": num(days), "max": num(days * MAX_HOURS_PER_DAY), "per": MAX_HOURS_PER_DAY}
     return errors
 
 
 def num(value) -> str:
     """3.0 -> "3", 2.5 -> "2.5": days and hours as people write them."""
     d = Decimal(value)
-    return str(d.quantize(Decimal(1))) if d == d.to_integral_value() else str(d.normalize())
+    try:
+        return str(d.quantize(Decimal(1))) if d == d.to_integral_value() else str(d.normalize())
+    except InvalidOperation:  # an absurd typed value (1E+30) shown in a message as typed
+        return str(d.normalize())
 
 
 def course_create(*, user, title: str, organiser_level: str, start_date: dt.date | None, end_date: dt.date | None,
@@ -87,7 +142,7 @@ def course_create(*, user, title: str, organiser_level: str, start_date: dt.date
                   township: Region | None = None, unit: DispatchingUnit | None = None) -> TrainingCourse:
     if not selectors.can_create_course(user):
         raise PermissionDenied(_("Only county staff and city or province reviewers enter training courses."))
-    errors = _course_errors(title=title, start_date=start_date, end_date=end_date, days=days, hours=hours)
+    errors = course_errors(title=title, start_date=start_date, end_date=end_date, days=days, hours=hours)
     try:
         region, org_unit = _course_region(user, organiser_level, township, unit)
     except ValidationError as exc:
@@ -105,14 +160,23 @@ def course_update(*, user, course: TrainingCourse, title: str, organiser_level: 
                   days, hours=None, location: str = "", topics=(), township=None, unit=None) -> TrainingCourse:
     if not selectors.can_edit_course(user, course):
         raise PermissionDenied(_("Only staff of the region that entered the course change it."))
-    errors = _course_errors(title=title, start_date=start_date, end_date=end_date, days=days, hours=hours)
+    errors = course_errors(title=title, start_date=start_date, end_date=end_date, days=days, hours=hours)
     try:
         region, org_unit = _course_region(user, organiser_level, township, unit)
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
-    most = max(course.records.values_list("days_attended", flat=True), default=0)
+    # The records must stay valid under the changed course (one aggregate query).
+    recorded = course.records.aggregate(n=Count("id"), days=Max("days_attended"), hours=Max("hours_attended"))
+    most = recorded["days"] or 0
     if days is not None and days > 0 and days < most:
         errors["days"] = _("A cadre attended %(n)s days of this course; it cannot last fewer.") % {"n": num(most)}
+    most_hours = recorded["hours"] or 0
+    # 0 hours means "not given", which bounds nothing (see record_value_errors).
+    if "hours" not in errors and hours and hours < most_hours:
+        errors["hours"] = _("A cadre attended %(n)s hours of this course; it cannot have fewer.") % {
+            "n": num(most_hours)}
+    if recorded["n"] and start_date and "start_date" not in errors and start_date > timezone.localdate():
+        errors["start_date"] = _("Attendance is already recorded for this course, so it cannot start after today.")
     if errors:
         raise ValidationError(errors)
     course.title, course.organiser_level, course.region, course.unit = title.strip(), organiser_level, region, org_unit
@@ -134,23 +198,70 @@ class RecordEntry:
     certificate_no: str = ""
 
 
+CERTIFICATE_MAX = TrainingRecord._meta.get_field("certificate_no").max_length
+
+
+def record_value_errors(course: TrainingCourse, *, days_attended: Decimal | None, hours_attended: Decimal | None,
+                        result: str, certificate_no: str = "") -> dict[str, str]:
+    """The rules of one record's values, field -> reason: shared by the picked list (its form
+    and its service) and the import, so all three say the same thing.
+
+    Hours attended are bounded twice. By the course's own hours when the course gives them:
+    no one attends more than was taught, and that is the tighter, meaningful bound. And always
+    by 24 per day attended (MAX_HOURS_PER_DAY), which also covers courses entered without
+    hours (0 = not given) and is the invariant the database checks on the row."""
+    errors: dict[str, str] = {}
+    if result not in TrainingRecord.Result.values:
+        errors["result"] = _("Choose completed, partly attended or absent.")
+    days = days_attended
+    if days is None or not days.is_finite() or days < 0:
+        errors["days_attended"] = _("Enter the days attended (0 or more).")
+        days = None
+    elif days > course.days:
+        errors["days_attended"] = _("Attended days (%(n)s) cannot exceed the course's %(days)s days.") % {
+            "n": num(days), "days": num(course.days)}
+        days = None
+    elif not _one_decimal(days):
+        errors["days_attended"] = _("Use at most one decimal place (e.g. 2.5).")
+        days = None
+    elif result == TrainingRecord.Result.ABSENT and days != 0:
+        errors["days_attended"] = _("An absent cadre attended 0 days.")
+    elif result != TrainingRecord.Result.ABSENT and days == 0:
+        errors["days_attended"] = _("A cadre who attended has at least half a day; otherwise mark absent.")
+    hours = hours_attended
+    if hours is not None:
+        if not hours.is_finite():
+            errors["hours_attended"] = _("Enter a number.")
+        elif hours < 0:
+            errors["hours_attended"] = _("Hours cannot be negative.")
+        elif course.hours and hours > course.hours:
+            errors["hours_attended"] = _("Attended hours (%(n)s) cannot exceed the course's %(hours)s hours.") % {
+                "n": num(hours), "hours": num(course.hours)}
+        elif days is not None and hours > days * MAX_HOURS_PER_DAY:
+            errors["hours_attended"] = _(
+                "%(n)s hours in %(days)s days attended is more than %(per)d hours a day.") % {
+                "n": num(hours), "days": num(days), "per": MAX_HOURS_PER_DAY}
+        elif not _one_decimal(hours):
+            errors["hours_attended"] = _("Use at most one decimal place (e.g. 2.5).")
+    if len(certificate_no or "") > CERTIFICATE_MAX:
+        errors["certificate_no"] = _("At most %(n)d characters.") % {"n": CERTIFICATE_MAX}
+    return errors
+
+
 def entry_errors(course: TrainingCourse, e: RecordEntry) -> dict[str, str]:
     """The per-record rules, field -> reason (shared by the picked list and the import)."""
-    errors: dict[str, str] = {}
-    if e.result not in TrainingRecord.Result.values:
-        errors["result"] = _("Choose completed, partly attended or absent.")
-    if e.days_attended is None or e.days_attended < 0:
-        errors["days_attended"] = _("Enter the days attended (0 or more).")
-    elif e.days_attended > course.days:
-        errors["days_attended"] = _("Attended days (%(n)s) cannot exceed the course's %(days)s days.") % {
-            "n": num(e.days_attended), "days": num(course.days)}
-    elif e.result == TrainingRecord.Result.ABSENT and e.days_attended != 0:
-        errors["days_attended"] = _("An absent cadre attended 0 days.")
-    elif e.result != TrainingRecord.Result.ABSENT and e.days_attended == 0:
-        errors["days_attended"] = _("A cadre who attended has at least half a day; otherwise mark absent.")
-    if e.hours_attended is not None and e.hours_attended < 0:
-        errors["hours_attended"] = _("Hours cannot be negative.")
-    return errors
+    return record_value_errors(course, days_attended=e.days_attended, hours_attended=e.hours_attended,
+                               result=e.result, certificate_no=(e.certificate_no or "").strip())
+
+
+def recording_closed_reason(course: TrainingCourse, *, today: dt.date | None = None) -> str | None:
+    """Why attendance cannot be recorded for this course yet, or None. Nobody attended a course
+    that has not started: records ahead of time would count towards requirements too early."""
+    today = today or timezone.localdate()
+    if course.start_date > today:
+        return _("This course starts on %(day)s; record attendance once it has started.") % {
+            "day": course.start_date.isoformat()}
+    return None
 
 
 def _check_recorder(user, course: TrainingCourse) -> None:
@@ -162,6 +273,9 @@ def training_records_create(*, user, course: TrainingCourse, entries: list[Recor
     """All the entries or none: each cadre in the user's scope, once per course, within the
     course's days. Errors name the cadre, so a long list is fixable in one go."""
     _check_recorder(user, course)
+    closed = recording_closed_reason(course)
+    if closed:
+        raise ValidationError(closed)
     if not entries:
         raise ValidationError({"cadres": _("Choose at least one cadre.")})
     in_scope = set(gate.cadres_for_user(user).filter(pk__in=[e.cadre.pk for e in entries]).values_list("pk", flat=True))
@@ -251,13 +365,22 @@ def _text(value) -> str:
 
 
 def _number(value) -> Decimal | None:
+    """A days or hours cell: a number Excel stored, or text that reads as one ("2.5", " 3 ");
+    None when empty. ValueError for anything else: words, dates, TRUE, NaN or infinity."""
+    if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        raise ValueError(value)
+    if isinstance(value, float):
+        value = repr(value)  # the shortest text that is this float: 2.5, not 2.5000000000000
     text = _text(value)
     if text == "":
         return None
     try:
-        return Decimal(text)
+        number = Decimal(text)
     except InvalidOperation:
         raise ValueError(text) from None
+    if not number.is_finite():
+        raise ValueError(text)
+    return number
 
 
 def _read_sheet(data: bytes) -> tuple[list[str], list[tuple]]:
@@ -274,11 +397,22 @@ def _read_sheet(data: bytes) -> tuple[list[str], list[tuple]]:
     return [_text(h) for h in rows[0]], rows[1:]
 
 
+# Text cells and the longest each may be (the model's columns); the result is a choice and the
+# ID number has its own check, so neither needs a length of its own.
+TEXT_MAX = {"name": Cadre._meta.get_field("name").max_length, "certificate_no": CERTIFICATE_MAX}
+
+
 def training_records_import(*, user, course: TrainingCourse, data: bytes) -> ImportResult:
     """Import a course's attendance list: all rows or none, each bad cell reported with its
-    row number (as Excel shows it), column and reason."""
+    row number (as Excel shows it), column and reason. Every cell of every row is checked,
+    also on a row whose cadre is not found, so one upload lists everything to fix. Two
+    queries whatever the number of rows (the cadres named, their existing records)."""
     _check_recorder(user, course)
     result = ImportResult()
+    closed = recording_closed_reason(course)
+    if closed:
+        result.errors.append(RowError(0, "", closed))
+        return result
     try:
         header, rows = _read_sheet(data)
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a non-xlsx upload
@@ -304,50 +438,71 @@ def training_records_import(*, user, course: TrainingCourse, data: bytes) -> Imp
     cadres = {c.id_number: c for c in gate.cadres_for_user(user).filter(id_number__in=numbers)}
     already = set(course.records.filter(cadre__in=list(cadres.values())).values_list("cadre_id", flat=True))
     entries, seen = [], {}
+    column_order = {key: i for i, key in enumerate(IMPORT_COLUMNS)}
     for n, r in body:
-        def err(key, message, n=n):
-            result.errors.append(RowError(n, _column_label(key) if key else "", message))
+        found: list[tuple[str, str]] = []  # (column key, message), listed in the sheet's column order
 
-        number = _text(cell(r, "id_number")).upper()
-        cadre = cadres.get(number)
+        def err(key, message, found=found):
+            found.append((key, message))
+
+        raw_number = cell(r, "id_number")
+        number = _text(raw_number).upper()
+        cadre = None
         if not number:
             err("id_number", _("Enter the cadre's ID number."))
-        elif cadre is None:
+        elif isinstance(raw_number, float):
+            # 18 digits do not fit in a double: Excel has already rounded the last ones away.
+            err("id_number", _("Excel stored this ID number as a number and lost its last digits. Format the "
+                               "column as text and type the ID number again."))
+        elif problems := id_number_errors(number):  # the roster's check: length, digits, date, check character
+            err("id_number", problems[0])
+        elif (cadre := cadres.get(number)) is None:
             err("id_number", _("No cadre with this ID number in your jurisdiction."))
-        else:
-            name = _text(cell(r, "name"))
-            if name and name != cadre.name:
-                err("name", _("The name does not match the ID number (the roster says %(name)s).") % {
-                    "name": cadre.name})
-            if cadre.pk in already:
-                err("id_number", _("%(name)s already has a record for this course.") % {"name": cadre.name})
-            elif cadre.pk in seen:
-                err("id_number", _("The same cadre is also on row %(row)d.") % {"row": seen[cadre.pk]})
+        elif cadre.pk in already:
+            err("id_number", _("%(name)s already has a record for this course.") % {"name": cadre.name})
+        elif cadre.pk in seen:
+            err("id_number", _("The same cadre is also on row %(row)d.") % {"row": seen[cadre.pk]})
+        if cadre is not None:
             seen.setdefault(cadre.pk, n)
-        values = {}
+        texts = {key: _text(cell(r, key)) for key in TEXT_MAX}
+        for key, limit in TEXT_MAX.items():
+            if len(texts[key]) > limit:
+                err(key, _("At most %(n)d characters.") % {"n": limit})
+        if cadre is not None and texts["name"] and len(texts["name"]) <= TEXT_MAX["name"] \
+                and texts["name"] != cadre.name:
+            err("name", _("The name does not match the ID number (the roster says %(name)s).") % {
+                "name": cadre.name})
+        values, unreadable = {}, set()
         for key in ("days_attended", "hours_attended"):
             try:
                 values[key] = _number(cell(r, key))
             except ValueError:
                 err(key, _("Enter a number."))
-                values[key] = Decimal(-1) if key == "days_attended" else None
+                values[key], unreadable = None, unreadable | {key}
         word = _text(cell(r, "result"))
         res = RESULT_WORDS.get(word, word.lower()) or TrainingRecord.Result.COMPLETED
         if res not in TrainingRecord.Result.values:
             labels = {str(label).lower(): code for code, label in TrainingRecord.Result.choices}
             res = labels.get(word.lower(), res)
-        if cadre is None or values["days_attended"] == Decimal(-1):
-            continue
-        entry = RecordEntry(cadre=cadre, days_attended=values["days_attended"], hours_attended=values["hours_attended"],
-                            result=res, certificate_no=_text(cell(r, "certificate_no")))
-        for key, message in entry_errors(course, entry).items():
-            err(key, message)
-        entries.append(entry)
+        # The same rules as the picked list, on every row; a cell already reported as no
+        # number is not reported twice.
+        problems = record_value_errors(course, days_attended=values["days_attended"],
+                                       hours_attended=values["hours_attended"], result=res,
+                                       certificate_no=texts["certificate_no"])
+        for key, message in problems.items():
+            if key not in unreadable and key not in TEXT_MAX:
+                err(key, message)
+        result.errors.extend(RowError(n, _column_label(key), message)
+                             for key, message in sorted(found, key=lambda f: column_order[f[0]]))
+        if cadre is not None:
+            entries.append(RecordEntry(cadre=cadre, days_attended=values["days_attended"],
+                                       hours_attended=values["hours_attended"], result=res,
+                                       certificate_no=texts["certificate_no"]))
     if result.errors:
         return result
     try:
         result.created = len(training_records_create(user=user, course=course, entries=entries))
-    except ValidationError as exc:
+    except ValidationError as exc:  # a colleague's change between the checks and the write
         result.errors.extend(RowError(0, "", m) for m in exc.messages)
     return result
 
@@ -356,11 +511,6 @@ def training_records_import(*, user, course: TrainingCourse, data: bytes) -> Imp
 
 MAX_DAYS_PER_COURSE = Decimal(30)
 MAX_COURSES_REQUIRED = 100
-
-
-def _one_decimal(value: Decimal) -> bool:
-    """At most one decimal place (the columns keep one: 2.5 days, 12.5 hours)."""
-    return value == value.quantize(Decimal("0.1"))
 
 
 def _requirement_errors(*, region: Region | None, name: str, levels, min_days_per_course: Decimal | None,

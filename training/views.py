@@ -146,7 +146,7 @@ def _get_recordable_course_for_user(request: HttpRequest, pk: int) -> TrainingCo
 def record_bulk(request: HttpRequest, pk: int) -> HttpResponse:
     course = _get_recordable_course_for_user(request, pk)
     candidates = selectors.record_candidates(user=request.user, course=course)
-    form = RecordBulkForm(request.POST or None, candidates=candidates,
+    form = RecordBulkForm(request.POST or None, candidates=candidates, course=course,
                           initial={"days_attended": course.days, "hours_attended": course.hours, "result": "completed"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -162,7 +162,8 @@ def record_bulk(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("%(n)d attendance records saved.") % {"n": len(created)})
             return redirect("training:course_detail", pk=course.pk)
-    return render(request, "training/record_bulk.html", {"course": course, "form": form})
+    return render(request, "training/record_bulk.html", {
+        "course": course, "form": form, "closed": services.recording_closed_reason(course)})
 
 
 @profile_required
@@ -179,6 +180,7 @@ def record_import(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("training:course_detail", pk=course.pk)
     return render(request, "training/record_import.html", {
         "course": course, "form": form, "result": result, "columns": services.IMPORT_COLUMNS,
+        "closed": services.recording_closed_reason(course),
     })
 
 
@@ -272,7 +274,7 @@ def _report(request: HttpRequest) -> tuple[Region | None, dict | None]:
         return None, None
     field = "village__county" if region.level == Region.Level.COUNTY else "village__township"
     assignments = gate.assignments_for_user(request.user).filter(**{field: region})
-    return region, selectors.training_report(assignments=assignments, today=timezone.localdate())
+    return region, selectors.training_report(user=request.user, assignments=assignments, today=timezone.localdate())
 
 
 @profile_required
@@ -299,8 +301,13 @@ def report_export(request: HttpRequest) -> HttpResponse:
         return redirect("training:report")
     wb = Workbook()
     bold = Font(bold=True)
+    # Every sheet opens with what it is: the region and the day the figures are for, since a
+    # printed or forwarded sheet loses the file name.
+    title = _("Training report: %(region)s, as of %(day)s") % {
+        "region": region.full_name, "day": data["today"].isoformat()}
     ws = wb.active
     ws.title = _("Summary")[:31]
+    ws.append([title])
     ws.append([_("Requirement"), _("Active cadres it applies to"), _("Meeting it"), _("Share")])
     for line in data["requirements"]:
         ws.append([line.requirement.name, line.applicable, line.met, round(line.share, 4)])
@@ -311,15 +318,20 @@ def report_export(request: HttpRequest) -> HttpResponse:
     for lv in data["levels"]:
         ws.append([str(lv["level"]), float(lv["days"]), lv["records"], lv["cadres"]])
     ws2 = wb.create_sheet(_("Not meeting")[:31])
-    ws2.append([_("Requirement"), _("Township"), _("Village"), _("Cadre"), _("Courses that count"), _("Hours"),
-                _("Period ends"), _("Months left")])
+    ws2.append([title])
+    # The ID number as the reader may see it (full for the cadre's own county staff, masked
+    # otherwise), as in the roster export: selectors.training_report applies the gate's rule.
+    ws2.append([_("Requirement"), _("Township"), _("Village"), _("Cadre"), _("ID number"), _("Dispatching unit"),
+                _("Courses that count"), _("Hours"), _("Period ends"), _("Months left")])
     for line in data["requirements"]:
         for u in line.unmet:
-            ws2.append([line.requirement.name, u["township"], u["village"], u["cadre"], u["courses"],
-                        float(u["hours"]), u["period_end"], u["months_left"]])
+            ws2.append([line.requirement.name, u["township"], u["village"], u["cadre"], u["id_number"], u["unit"],
+                        u["courses"], float(u["hours"]), u["period_end"], u["months_left"]])
     for sheet in (ws, ws2):
-        for cell in sheet[1]:
+        sheet["A1"].font = Font(bold=True, size=13)
+        for cell in sheet[2]:
             cell.font = bold
+        sheet.freeze_panes = "A3"
     buf = BytesIO()
     wb.save(buf)
     filename = f"training-{region.code}-{data['today']:%Y%m%d}.xlsx"

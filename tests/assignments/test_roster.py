@@ -36,7 +36,7 @@ def new_row(seq: int = 1, **overrides) -> dict:
     row = {
         "姓名": f"新干部{seq}", "性别": "女", "出生日期": BIRTH, "民族": "汉族", "政治面貌": "中共党员",
         # Distinct per seq, and its 17th digit agrees with the row's gender.
-        "学历": "大学本科", "职级": "四级主任科员", "身份证号": make_id_number(BIRTH, seq=seq * 2, gender=gender),
+        "学历": "大学本科", "职级": "四级主任科员", "身份证号": make_id_number(BIRTH, seq=seq, gender=gender),
         "手机号": f"1390000{seq:04d}", "派出单位": "苍溪县农业农村局", "村代码": "510824100202",
         "村名称": "白桥村", "岗位": "工作队员", "任职开始日期": dt.date(2026, 3, 1), "计划结束日期": None,
     }

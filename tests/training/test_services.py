@@ -12,6 +12,14 @@ from training.models import OrganiserLevel, TrainingCourse, TrainingRecord
 from training.services import RecordEntry
 
 D = dt.date
+TODAY = D(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def today(monkeypatch):
+    """The services' "today" (course date bounds, courses not started yet) is pinned."""
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+    return TODAY
 
 
 def course_kwargs(**over):
@@ -172,9 +180,12 @@ def test_import_with_a_bad_row_saves_nothing_and_says_where(tw):
         (tw.cadre.id_number, "袁杰", "三", 24, "完成", ""),
     ])
     result = services.training_records_import(user=tw.owner, course=tw.course, data=data)
+    # Row 4: a mistyped check character says so (as the roster import does), and its other
+    # cells are checked too, although no cadre was found.
     assert [(e.row, e.column, e.message) for e in result.errors] == [
         (3, "ID number", "No cadre with this ID number in your jurisdiction."),
-        (4, "ID number", "No cadre with this ID number in your jurisdiction."),
+        (4, "ID number", "The check character is wrong: with these first 17 digits it must be 5."),
+        (4, "Days attended", "Attended days (5) cannot exceed the course's 3 days."),
         (5, "ID number", "袁杰 already has a record for this course."),
         (5, "Days attended", "Enter a number."),
     ]

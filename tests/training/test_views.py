@@ -106,7 +106,8 @@ def test_bad_course_shows_the_reason_and_saves_nothing(client, tw):
 def test_bulk_record_above_course_days_is_refused(client, tw):
     response = _as(client, tw.owner).post(reverse("training:record_bulk", kwargs={"pk": tw.course.pk}), {
         "cadres": [tw.member.pk], "days_attended": "5", "result": "completed"})
-    assert "李明: Attended days (5) cannot exceed the course&#x27;s 3 days." in response.content.decode()
+    # Every picked cadre gets the same days, so the form says it once, next to the field.
+    assert response.context["form"].errors["days_attended"] == ["Attended days (5) cannot exceed the course's 3 days."]
     assert not TrainingRecord.objects.filter(cadre=tw.member).exists()
 
 
@@ -200,5 +201,95 @@ def test_report_export_is_an_xlsx_with_the_unmet_list(client, tw):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(response.content))
     summary, unmet = wb.worksheets
-    assert [c.value for c in summary[2]] == [tw.requirement.name, 2, 1, 0.5]
-    assert [c.value for c in unmet[2]][1:4] == ["陵江镇", "山水村", "李明"]
+    assert [c.value for c in summary[3]] == [tw.requirement.name, 2, 1, 0.5]
+    assert [c.value for c in unmet[3]][1:4] == ["陵江镇", "山水村", "李明"]
+
+
+# --- QA fixes: bounds in the forms, the import page's wording, the report's unmet sheet -----------
+
+
+def test_course_form_refuses_absurd_hours_and_dates(client, tw):
+    c = _as(client, tw.owner)
+    response = c.post(reverse("training:course_create"), {
+        "title": "学时过多", "organiser_level": "county", "start_date": "2026-10-12", "end_date": "2026-10-14",
+        "days": "3", "hours": "5000"})
+    assert response.context["form"].errors["hours"] == ["A course of 3 days has at most 72 hours (24 a day)."]
+    response = c.post(reverse("training:course_create"), {
+        "title": "日期错误", "organiser_level": "county", "start_date": "1900-10-12", "end_date": "2030-10-14",
+        "days": "3"})
+    errors = response.context["form"].errors
+    assert errors["start_date"] == ["Courses before 2015-01-01 predate the stationed-cadre programme; check the year."]
+    assert "end_date" in errors
+    assert not TrainingCourse.objects.filter(title__in=["学时过多", "日期错误"]).exists()
+
+
+def test_bulk_record_refuses_hours_above_the_course(client, tw):
+    response = _as(client, tw.owner).post(reverse("training:record_bulk", kwargs={"pk": tw.course.pk}), {
+        "cadres": [tw.member.pk], "days_attended": "3", "hours_attended": "9999", "result": "completed"})
+    assert response.context["form"].errors["hours_attended"] == [
+        "Attended hours (9999) cannot exceed the course's 24 hours."]
+    assert not TrainingRecord.objects.filter(cadre=tw.member).exists()
+
+
+def test_a_course_not_started_yet_takes_no_attendance(client, tw):
+    course = TrainingCourse.objects.create(
+        title="下月培训", organiser_level="county", region=tw.county, managed_by=tw.county,
+        start_date=dt.date(2026, 12, 7), end_date=dt.date(2026, 12, 9), days=3, hours=24)
+    c = _as(client, tw.owner)
+    message = "This course starts on 2026-12-07; record attendance once it has started."
+    for name in ("record_bulk", "record_import"):
+        page = c.get(reverse(f"training:{name}", kwargs={"pk": course.pk}))
+        assert page.context["closed"] == message and 'id="recording-closed"' in page.content.decode()
+    response = c.post(reverse("training:record_bulk", kwargs={"pk": course.pk}), {
+        "cadres": [tw.member.pk], "days_attended": "3", "hours_attended": "24", "result": "completed"})
+    assert response.context["form"].non_field_errors() == [message]
+    assert not course.records.exists()
+
+
+def test_import_of_absurd_hours_shows_the_row_and_the_pages_still_open(client, tw):
+    wb = Workbook()
+    wb.active.append(["身份证号", "姓名", "参训天数", "学时", "结果", "证书编号"])
+    wb.active.append([tw.member.id_number, "李明", -1, 99999, "完成", "X" * 300])
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    buf.name = "list.xlsx"
+    c = _as(client, tw.owner)
+    response = c.post(reverse("training:record_import", kwargs={"pk": tw.course.pk}), {"file": buf})
+    errors = [(e.row, e.column, e.message) for e in response.context["result"].errors]
+    assert errors == [
+        (2, "Days attended", "Enter the days attended (0 or more)."),
+        (2, "Hours attended", "Attended hours (99999) cannot exceed the course's 24 hours."),
+        (2, "Certificate number", "At most 40 characters."),
+    ]
+    assert not TrainingRecord.objects.filter(cadre=tw.member).exists()
+    for url in (reverse("training:course_detail", kwargs={"pk": tw.course.pk}),
+                reverse("training:cadre_training", kwargs={"pk": tw.member.pk})):
+        assert c.get(url).status_code == 200
+
+
+def test_import_page_names_the_columns_by_the_headers_the_importer_reads(client, tw):
+    from training.services import IMPORT_COLUMNS
+
+    page = _as(client, tw.owner).get(reverse("training:record_import", kwargs={"pk": tw.course.pk}))
+    html = page.content.decode()
+    assert ("The first row names the columns: 身份证号 and 参训天数 are required; 姓名, 学时, 结果 "
+            "(完成 / 部分 / 缺席) and 证书编号 are optional.") in html
+    assert "身份证号 · 姓名 · 参训天数 · 学时 · 结果 · 证书编号" in html
+    # Each name shown is one the importer accepts for its column.
+    assert all(names[0] in names for names in IMPORT_COLUMNS.values())
+
+
+@pytest.mark.parametrize("role, full", [("owner", True), ("city_reviewer", False), ("province_reviewer", False)])
+def test_report_export_titles_the_sheets_and_lists_id_unit_and_village(client, tw, role, full):
+    response = _as(client, getattr(tw, role)).get(reverse("training:report_export") + f"?region={tw.county.pk}")
+    summary, unmet = load_workbook(io.BytesIO(response.content)).worksheets
+    title = "Training report: 广元市苍溪县, as of 2026-11-20"
+    assert summary["A1"].value == title and unmet["A1"].value == title
+    assert [c.value for c in unmet[2]] == ["Requirement", "Township", "Village", "Cadre", "ID number",
+                                           "Dispatching unit", "Courses that count", "Hours", "Period ends",
+                                           "Months left"]
+    row = [c.value for c in unmet[3]]
+    expected_id = tw.member.id_number if full else tw.member.masked_id_number
+    assert row[1:6] == ["陵江镇", "山水村", "李明", expected_id, "苍溪县农业农村局"]
+    assert ("*" in row[4]) is not full
