@@ -248,8 +248,8 @@ MATRIX: dict[str, Spec] = {
     "training:requirement_create": Spec("list", allowed=COUNTY_STAFF | {"province_reviewer"}),
     # A county's rule: its county staff only (the province reviewer sees it: 403; 剑阁县: 404).
     "training:requirement_edit": Spec("manage", "cadre", _pk("county_requirement"), _pk("far_county_requirement")),
-    "training:report": Spec("list", allowed=REPORTERS),
-    "training:report_export": Spec("list", allowed=REPORTERS),
+    "training:report": Spec("list", allowed=REPORTERS | {"liaison"}),
+    "training:report_export": Spec("list", allowed=REPORTERS | {"liaison"}),
     # --- supervision ----------------------------------------------------------------------
     "supervision:inspection_list": Spec("list"),
     # Inspections are the reviewers' write: county staff and city/province reviewers.

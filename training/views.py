@@ -13,12 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assignments import selectors as gate
 from assignments.access import page_of, profile_required
-from assignments.models import Cadre, Region
+from assignments.models import Cadre, DispatchingUnit, Region
 
 from . import selectors, services
 from .forms import (
@@ -32,7 +33,9 @@ from .forms import (
 from .models import COUNTY_OR_ABOVE, OrganiserLevel, TrainingCourse, TrainingRequirement
 
 Role = gate.Role
-REPORT_ROLES = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP)
+# A dispatching unit's liaison follows their own cadres' training (the brief's task 2): their
+# report covers the unit's cadres in post, wherever they serve.
+REPORT_ROLES = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.UNIT)
 
 
 
@@ -47,18 +50,25 @@ def _get_cadre_for_user(request: HttpRequest, pk: int) -> Cadre:
 
 
 def _get_report_region_for_user(request: HttpRequest) -> Region | None:
-    """?region=<county or township id> inside the user's regions; county and township staff
-    default to their own. None: a reviewer who has not picked a county yet."""
+    """?region=<city, county or township id> inside the user's regions; city, county and
+    township staff default to their own. None: the province reviewer before picking a city or
+    county (the whole province is a worker's job, not a page's), or a unit liaison."""
     scope = gate.scope_for_user(request.user)
     raw = request.GET.get("region", "")
     if raw.isdigit():
         return get_object_or_404(
-            gate.regions_for_user(request.user).filter(level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP]),
+            gate.regions_for_user(request.user).filter(
+                level__in=[Region.Level.CITY, Region.Level.COUNTY, Region.Level.TOWNSHIP]),
             pk=int(raw),
         )
-    if scope.role in (Role.COUNTY, Role.TOWNSHIP):
+    if scope.role in (Role.CITY, Role.COUNTY, Role.TOWNSHIP):
         return scope.region
     return None
+
+
+# The assignments of a report's region, by its level.
+_REPORT_REGION_FIELD = {Region.Level.CITY: "village__county__parent", Region.Level.COUNTY: "village__county",
+                        Region.Level.TOWNSHIP: "village__township"}
 
 
 def _course_form_initial(course: TrainingCourse) -> dict:
@@ -265,29 +275,41 @@ def requirement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- reports --------------------------------------------------------------------------------------
 
 
-def _report(request: HttpRequest) -> tuple[Region | None, dict | None]:
+def _report(request: HttpRequest) -> tuple[str, Region | None, dict | None]:
+    """(what the report covers, its region, the report), the report None until a province
+    reviewer picks a city or county. Always inside the user's assignments (the gate)."""
     scope = gate.scope_for_user(request.user)
     if scope.role not in REPORT_ROLES:
         raise PermissionDenied(_("This page is not part of your role."))
+    today = timezone.localdate()
+    if scope.role == Role.UNIT:
+        assignments = gate.assignments_for_user(request.user)
+        unit = DispatchingUnit.objects.only("name").get(pk=scope.unit_id)
+        return unit.name, None, selectors.training_report(user=request.user, assignments=assignments, today=today)
     region = _get_report_region_for_user(request)
     if region is None:
-        return None, None
-    field = "village__county" if region.level == Region.Level.COUNTY else "village__township"
-    assignments = gate.assignments_for_user(request.user).filter(**{field: region})
-    return region, selectors.training_report(user=request.user, assignments=assignments, today=timezone.localdate())
+        return "", None, None
+    assignments = gate.assignments_for_user(request.user).filter(**{_REPORT_REGION_FIELD[region.level]: region})
+    return region.full_name, region, selectors.training_report(user=request.user, assignments=assignments, today=today)
 
 
 @profile_required
 def report(request: HttpRequest) -> HttpResponse:
-    region, data = _report(request)
-    counties = townships = None
+    area, region, data = _report(request)
+    choices = townships = None
     scope = gate.scope_for_user(request.user)
     if scope.is_reviewer:
-        counties = gate.regions_for_user(request.user).filter(level=Region.Level.COUNTY).select_related("parent").order_by("code")
+        # A city reviewer's city and its counties; the province reviewer's cities and counties.
+        choices = gate.regions_for_user(request.user).filter(
+            level__in=[Region.Level.CITY, Region.Level.COUNTY]).exclude(pk=scope.region.pk).select_related(
+            "parent").order_by("code")
+        if scope.role == Role.CITY:
+            choices = [scope.region, *choices]
     if region is not None and region.level == Region.Level.COUNTY:
         townships = gate.regions_for_user(request.user).filter(parent=region).order_by("code")
     return render(request, "training/report.html", {
-        "region": region, "report": data, "counties": counties, "townships": townships,
+        "area": area, "region": region, "report": data, "choices": choices, "townships": townships,
+        "export_query": f"?region={region.pk}" if region is not None else "",
     })
 
 
@@ -296,15 +318,15 @@ def report_export(request: HttpRequest) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    region, data = _report(request)
-    if region is None:
+    area, region, data = _report(request)
+    if data is None:
         return redirect("training:report")
     wb = Workbook()
     bold = Font(bold=True)
     # Every sheet opens with what it is: the region and the day the figures are for, since a
     # printed or forwarded sheet loses the file name.
     title = _("Training report: %(region)s, as of %(day)s") % {
-        "region": region.full_name, "day": data["today"].isoformat()}
+        "region": area, "day": data["today"].isoformat()}
     ws = wb.active
     ws.title = _("Summary")[:31]
     ws.append([title])
@@ -334,8 +356,9 @@ def report_export(request: HttpRequest) -> HttpResponse:
         sheet.freeze_panes = "A3"
     buf = BytesIO()
     wb.save(buf)
-    filename = f"training-{region.code}-{data['today']:%Y%m%d}.xlsx"
+    # Named after what it covers, in the reader's language (培训统计-苍溪县-20261127.xlsx).
+    filename = f"{_('Training report')}-{area}-{data['today']:%Y%m%d}.xlsx"
     response = HttpResponse(buf.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

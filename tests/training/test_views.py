@@ -46,8 +46,10 @@ ACCESS = [
     ("cadre_training", lambda w: {"pk": w.far_cadre.pk}, {"province_reviewer", "other_city_reviewer"}),
     ("requirement_list", None, set(ALL)),
     ("report", None, {"owner", "colleague", "stranger", "province_reviewer", "city_reviewer",
-                      "other_city_reviewer", "township_staff"}),
-    ("report_export", lambda w: {"region": w.county.pk}, {"owner", "colleague", "province_reviewer", "city_reviewer"}),
+                      "other_city_reviewer", "township_staff", "liaison"}),
+    # A liaison's report is their unit's cadres whatever region is asked for.
+    ("report_export", lambda w: {"region": w.county.pk},
+     {"owner", "colleague", "province_reviewer", "city_reviewer", "liaison"}),
 ]
 
 
@@ -169,11 +171,34 @@ def test_township_report_covers_only_the_township(client, tw):
     assert c.get(reverse("training:report") + f"?region={tw.neighbour_township.pk}").status_code == 404
 
 
-def test_reviewer_picks_a_county(client, tw):
+def test_reviewer_picks_a_county_and_a_city_reviewer_starts_on_the_whole_city(client, tw):
     c = _as(client, tw.city_reviewer)
-    assert c.get(reverse("training:report")).context["report"] is None
+    city = c.get(reverse("training:report")).context
+    assert city["region"] == tw.city and city["report"]["active"] >= 2  # the city's, without picking
     assert c.get(reverse("training:report") + f"?region={tw.county.pk}").context["report"]["active"] == 2
     assert c.get(reverse("training:report") + f"?region={tw.far_county.pk}").status_code == 404
+    # The province picks a city or a county first (the whole province is too large for a page).
+    p = _as(client, tw.province_reviewer)
+    assert p.get(reverse("training:report")).context["report"] is None
+    assert p.get(reverse("training:report"), {"region": tw.city.pk}).context["report"]["active"] == \
+        city["report"]["active"]
+
+
+def test_a_liaison_follows_the_training_of_their_units_cadres(client, tw):
+    import io
+
+    import openpyxl
+
+    c = _as(client, tw.liaison)
+    page = c.get(reverse("training:report")).context
+    assert page["area"] == tw.unit.name and page["report"] is not None
+    from assignments.selectors import cadres_for_user
+
+    theirs = set(cadres_for_user(tw.liaison).values_list("name", flat=True))
+    unmet = {u["cadre"] for line in page["report"]["requirements"] for u in line.unmet}
+    assert unmet and unmet <= theirs
+    ws = openpyxl.load_workbook(io.BytesIO(c.get(reverse("training:report_export")).content))["Not meeting"]
+    assert {r[3] for r in ws.iter_rows(min_row=3, values_only=True)} == unmet
 
 
 def test_report_renders_in_a_constant_number_of_queries(client, tw, django_assert_max_num_queries):
