@@ -196,7 +196,10 @@ class AssignmentForm(_CrispyForm):
 
 class AssignmentEndForm(_CrispyForm):
     end_date = forms.DateField(label=_("End date"), widget=DateInput())
-    reason = forms.ChoiceField(label=_("Reason"), choices=Assignment.EndReason.choices)
+    # No "recalled" here: a recall goes through the recall page (the end page links to it),
+    # which also opens the unit's replacement obligation.
+    reason = forms.ChoiceField(label=_("Reason"), choices=[
+        (value, label) for value, label in Assignment.EndReason.choices if value != Assignment.EndReason.RECALL])
     # Required (the form marks it so), with the service's own words instead of "This field is
     # required"; the service checks it again for every other caller.
     note = forms.CharField(

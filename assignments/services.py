@@ -338,7 +338,11 @@ def assignment_create(*, user, cadre: Cadre, village: Village, role: str, start_
         raise ValidationError(_("Someone else changed this team at the same moment; reload and try again.")) from exc
 
 
-def assignment_end(*, user, assignment: Assignment, end_date: dt.date, reason: str, note: str) -> Assignment:
+def assignment_end(*, user, assignment: Assignment, end_date: dt.date, reason: str, note: str,
+                   via_recall: bool = False) -> Assignment:
+    """End an assignment with a reason and a note. A recall (召回) is more than an end: it opens
+    the dispatching unit's obligation to send a replacement, so only the recall workflow
+    (supervision.services.cadre_recall, which passes `via_recall`) ends one as recalled."""
     if not can_manage_county(user, assignment.village.county_id):
         raise PermissionDenied
     errors: dict[str, str] = {}
@@ -346,6 +350,9 @@ def assignment_end(*, user, assignment: Assignment, end_date: dt.date, reason: s
         errors["end_date"] = _("This assignment has already ended.")
     if reason not in Assignment.EndReason.values:
         errors["reason"] = _("Choose why the assignment ends.")
+    elif reason == Assignment.EndReason.RECALL and not via_recall:
+        errors["reason"] = _("A recall is recorded on the recall page: it also asks the dispatching unit for a "
+                             "replacement.")
     if not note.strip():
         errors["note"] = _("Write in the note why the cadre leaves: no cadre is changed without one.")
     if end_date < assignment.start_date:

@@ -419,6 +419,8 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("village_detail", pk=assignment.village_id)
     return render(request, "assignments/form.html", {
         "form": form, "assignment": assignment,
+        # A recall is not one of the reasons here: the page points to the recall workflow.
+        "recall_url": reverse("supervision:recall", args=[assignment.pk]),
         "title": _("End the assignment of %(cadre)s in %(village)s") % {
             "cadre": assignment.cadre.name, "village": assignment.village.name,
         },

@@ -14,7 +14,7 @@ from assignments import selectors as gate
 from assignments.forms import CadreChoiceField, VillageChoiceField
 from assignments.models import AnnualAssessment, Assignment, BenefitKind, Commendation, Inspection
 
-from . import selectors
+from . import selectors, services
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -24,7 +24,8 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, msgs in exc.message_dict.items():
             for message in msgs:
-                form.add_error(field if field in form.fields else None, message)
+                known = field in form.fields or field in getattr(form, "late_fields", ())
+                form.add_error(field if known else None, message)
     else:
         for message in exc.messages:
             form.add_error(None, message)
@@ -48,7 +49,8 @@ class InspectionForm(forms.Form):
         help_text=_("Unticked members are recorded as present. Absences covered by approved leave or an "
                     "official trip are excused automatically."),
     )
-    issues = forms.CharField(label=_("Issues found"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    issues = forms.CharField(label=_("Issues found"), required=False, max_length=services.MAX_ISSUES,
+                             widget=forms.Textarea(attrs={"rows": 3}))
     rectification_deadline = forms.DateField(label=_("Rectification deadline"), required=False, widget=DATE)
 
     def __init__(self, *args, user, **kwargs):
@@ -65,11 +67,30 @@ class InspectionForm(forms.Form):
         self.fields["absent"].choices = [
             (a.cadre_id, f"{a.cadre.name} ({a.get_role_display()})") for a in self.team
         ]
+        self.fields["date"].widget.attrs.update(min=services.inspection_earliest_date().isoformat(),
+                                                max=timezone.localdate().isoformat())
+        # Shown only once the service has asked: an earlier inspection that day found the
+        # same cadre absent (see services.inspection_create).
+        if self.is_bound and "repeat_confirmed" in self.data:
+            self.fields["repeat_confirmed"] = self._repeat_field()
+
+    late_fields = ("repeat_confirmed",)  # added when the service asks (see add_error)
+
+    @staticmethod
+    def _repeat_field() -> forms.BooleanField:
+        return forms.BooleanField(label=_("This is a separate visit: record it"), required=False)
+
+    def add_error(self, field, error):
+        # The service's question about a repeated absence needs its checkbox on the page.
+        if field == "repeat_confirmed" and field not in self.fields:
+            self.fields[field] = self._repeat_field()
+        super().add_error(field, error)
 
 
 class RectifyForm(forms.Form):
     rectified_on = forms.DateField(label=_("Rectified on"), widget=DATE)
-    note = forms.CharField(label=_("How the issues were rectified"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("How the issues were rectified"), max_length=services.MAX_NOTE,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class SampleForm(forms.Form):
@@ -81,12 +102,27 @@ class SampleForm(forms.Form):
 class AssessmentForm(forms.Form):
     year = forms.IntegerField(label=_("Year"))
     grade = forms.ChoiceField(label=_("Grade"), choices=AnnualAssessment.Grade.choices)
-    comments = forms.CharField(label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    comments = forms.CharField(label=_("Comments"), required=False, max_length=services.MAX_COMMENTS,
+                               widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, evidence: dict | None = None, year: int | None = None, **kwargs):
+        """With the year's evidence (`selectors.assessment_evidence`) the grade offers only what
+        the cap rule allows, and says why next to the field; the service still checks."""
+        super().__init__(*args, **kwargs)
+        best = (evidence or {}).get("best_grade")
+        if best is not None:
+            allowed = selectors.assessment_allowed_grades(best=best)
+            self.fields["grade"].choices = [(v, label) for v, label in AnnualAssessment.Grade.choices if v in allowed]
+            self.fields["grade"].help_text = selectors.assessment_cap_message(
+                unexcused=evidence["unexcused_absences"], year=year, best=best)
+            if self.initial.get("grade") not in allowed:
+                self.initial["grade"] = best
 
 
 class RecallForm(forms.Form):
     end_date = forms.DateField(label=_("Recalled on"), widget=DATE)
-    reason = forms.CharField(label=_("Reason for the recall"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=_("Reason for the recall"), max_length=services.MAX_REASON,
+                             widget=forms.Textarea(attrs={"rows": 3}))
     due_date = forms.DateField(label=_("Replacement due by"), required=False, widget=DATE,
                                help_text=_("Empty: the default period after the recall."))
 
@@ -98,9 +134,11 @@ class ReplacementForm(forms.Form):
 
     def __init__(self, *args, user, obligation, **kwargs):
         super().__init__(*args, **kwargs)
-        # Cadres of the obliged unit that the county manages and who serve nowhere now.
+        # Cadres of the obliged unit that the county manages and who serve nowhere now, except
+        # the recalled cadre herself (the service refuses her too).
         self.fields["cadre"].queryset = (
             gate.cadres_for_user(user).filter(unit_id=obligation.unit_id).select_related("unit")
+            .exclude(pk=obligation.recalled_assignment.cadre_id)
             .exclude(Exists(Assignment.objects.filter(cadre=OuterRef("pk"), end_date__isnull=True))).order_by("name")
         )
 
@@ -147,7 +185,8 @@ class CaseForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
     village = VillageChoiceField(label=_("Village"), queryset=None)
     date = forms.DateField(label=_("Date"), widget=DATE)
-    text = forms.CharField(label=_("The good practice"), widget=forms.Textarea(attrs={"rows": 8}))
+    text = forms.CharField(label=_("The good practice"), max_length=services.MAX_CASE_TEXT,
+                           widget=forms.Textarea(attrs={"rows": 8}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -74,6 +74,24 @@ def assessment_best_grade(*, unexcused: int) -> str | None:
     return None
 
 
+def assessment_allowed_grades(*, best: str | None) -> list[str]:
+    """The grades the cap allows, best first: the cap's grade and every grade after it."""
+    order = [str(g) for g in AnnualAssessment.GRADE_ORDER]
+    return order if best is None else order[order.index(best):]
+
+
+def assessment_cap_message(*, unexcused: int, year: int, best: str) -> str:
+    """Why the grade is capped, in one sentence: the form shows it next to the grade and the
+    service refuses with it. When the cap is the lowest grade "at most" reads oddly, so say
+    "only"."""
+    from django.utils.translation import gettext as _
+
+    args = {"n": unexcused, "y": year, "best": AnnualAssessment.Grade(best).label}
+    if best == AnnualAssessment.GRADE_ORDER[-1]:
+        return _("%(n)d unexcused absence(s) found by inspection in %(y)d: the grade can only be “%(best)s”.") % args
+    return _("%(n)d unexcused absence(s) found by inspection in %(y)d: the grade can be at most “%(best)s”.") % args
+
+
 # --- scoped querysets ---------------------------------------------------------------------------
 
 
@@ -223,15 +241,39 @@ def sample_villages(*, sample: InspectionSample) -> list[Village]:
 # --- annual assessment --------------------------------------------------------------------------
 
 
+def unexcused_absence_days(*, cadre_id: int, year: int) -> int:
+    """Days in `year` on which an inspection found the cadre absent without leave. An absence
+    is a day, not an inspection row: two teams visiting the same village the same day (or the
+    same visit keyed in twice) find one absence, as the findings list shows one finding per
+    day. This is the number the cap rule counts, everywhere."""
+    return (
+        InspectionMember.objects.filter(cadre_id=cadre_id, outcome=InspectionMember.Outcome.UNEXCUSED,
+                                        inspection__date__year=year)
+        .order_by().values("inspection__date").distinct().count()
+    )
+
+
+def absences_already_found(*, village: Village, day: dt.date, cadre_ids) -> list[str]:
+    """Names of the given cadres whom an earlier inspection of `village` on `day` already
+    found absent (excused or not): recording it again is usually the same visit keyed in
+    twice, so the service asks for a confirmation first."""
+    if not cadre_ids:
+        return []
+    return list(
+        InspectionMember.objects.filter(
+            inspection__village=village, inspection__date=day, cadre_id__in=list(cadre_ids),
+            outcome__in=[InspectionMember.Outcome.UNEXCUSED, InspectionMember.Outcome.EXCUSED],
+        ).order_by("cadre__name").values_list("cadre__name", flat=True).distinct()
+    )
+
+
 def assessment_evidence(*, cadre, year: int) -> dict:
     """The year's evidence for one cadre, one query per source (at most five)."""
     evidence = {
         "days_in_village": None, "work_logs": None, "findings": 0, "unexcused_absences": 0, "training": None,
     }
     evidence["findings"] = Finding.objects.filter(cadre=cadre, period__startswith=str(year)).count()
-    evidence["unexcused_absences"] = InspectionMember.objects.filter(
-        cadre=cadre, outcome=InspectionMember.Outcome.UNEXCUSED, inspection__date__year=year,
-    ).count()
+    evidence["unexcused_absences"] = unexcused_absence_days(cadre_id=cadre.pk, year=year)
     if apps.is_installed("attendance"):
         from attendance.models import PresenceRecord, WorkLog
 
@@ -261,11 +303,25 @@ def _training_count(*, cadre, year: int) -> int | None:
 
 def _match_subquery():
     """An active assignment of a cadre of the obligation's unit in its village, started on or
-    after the recall: it fills the vacancy even if it was made through the plain assignment form."""
+    after the recall: it fills the vacancy even if it was made through the plain assignment form.
+    The recalled cadre sent back is no replacement: she was recalled for a reason."""
     return Assignment.objects.filter(
         village=OuterRef("village"), cadre__unit=OuterRef("unit"), end_date__isnull=True,
         start_date__gte=OuterRef("recalled_assignment__end_date"),
-    ).order_by("start_date", "id").values("id")[:1]
+    ).exclude(cadre=OuterRef("recalled_assignment__cadre")).order_by("start_date", "id").values("id")[:1]
+
+
+def obligations_listed(qs: QuerySet[ReplacementObligation], *, today: dt.date) -> QuerySet[ReplacementObligation]:
+    """The replacements list: overdue ones (open, not filled, past the due date) first, most
+    overdue first, then the rest in the usual order. `overdue` is annotated for the badge."""
+    from django.db.models import BooleanField, Case, Value, When
+
+    qs = obligations_with_match(qs)
+    return qs.annotate(overdue=Case(
+        When(status=ReplacementObligation.Status.OPEN, matched_assignment_id__isnull=True, due_date__lt=today,
+             then=Value(True)),
+        default=Value(False), output_field=BooleanField(),
+    )).order_by("-overdue", "status", "due_date", "id")
 
 
 def obligations_with_match(qs: QuerySet[ReplacementObligation]) -> QuerySet[ReplacementObligation]:
@@ -285,8 +341,17 @@ def _money(value) -> Decimal:
 
 
 def benefit_arrears(*, user, year: int, today: dt.date | None = None) -> dict:
-    """Entitlement, payments and arrears (entitlement − paid, never below zero per item) by
-    cadre and by unit for one year, in the user's scope. Four grouped queries.
+    """Entitlement, payments, arrears and overpayments by cadre, by village (work funds) and by
+    unit for one year, in the user's scope. Four grouped queries.
+
+    How it is counted (the page says so in one line): arrears are what is owed and not yet paid
+    *per item*: per cadre and kind for the cadre's benefits, per unit and village for work
+    funds. An overpayment of one item is shown as overpaid and never offset against another
+    item's or another cadre's arrears. So for every row and every total
+    ``due − paid = arrears − overpaid``, and a unit's arrears are the sum of its rows: its
+    cadres' arrears (counted in "cadres owed") plus its villages' work-funds arrears (counted
+    in "villages owed"). Every payment in scope counts as paid: one for a cadre who did not
+    serve that year is an overpayment on a row of its own, never silently left out.
 
     Entitlements (settings.ZHUCUN["BENEFITS"]): a cadre who served in the year gets accident
     insurance and a health check once, and the living subsidy per in-village day (days in the
@@ -308,12 +373,16 @@ def benefit_arrears(*, user, year: int, today: dt.date | None = None) -> dict:
     unit_names: dict[int, str] = {}
     work_due: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     village_names: dict[int, str] = {}
-    for a in served:
-        unit_names[a["cadre__unit_id"]] = a["cadre__unit__name"]
-        row = cadre_rows.setdefault(a["cadre_id"], {
-            "cadre_id": a["cadre_id"], "name": a["cadre__name"], "unit_id": a["cadre__unit_id"],
-            "unit": a["cadre__unit__name"], "village": a["village__name"], "days": 0,
+
+    def cadre_row(cadre_id: int, name: str, unit_id: int, unit: str, village: str = "", served: bool = False) -> dict:
+        unit_names.setdefault(unit_id, unit)
+        return cadre_rows.setdefault(cadre_id, {
+            "cadre_id": cadre_id, "name": name, "unit_id": unit_id, "unit": unit, "village": village, "days": 0,
+            "served": served,
         })
+
+    for a in served:
+        row = cadre_row(a["cadre_id"], a["cadre__name"], a["cadre__unit_id"], a["cadre__unit__name"], served=True)
         row["village"] = a["village__name"]  # the latest assignment of the year
         if a["role"] == Assignment.Role.FIRST_SECRETARY:
             first = max(a["start_date"], start)
@@ -335,58 +404,75 @@ def benefit_arrears(*, user, year: int, today: dt.date | None = None) -> dict:
                 cadre_rows[d["cadre_id"]]["days"] = d["n"]
     payments = payments_for_user(user).filter(year=year)
     paid_cadre: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    for p in payments.filter(cadre__isnull=False).values("cadre_id", "kind").annotate(s=Sum("amount")).order_by():
-        paid_cadre[(p["cadre_id"], p["kind"])] = p["s"]
-    paid_village: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-    for p in (payments.filter(kind=BenefitKind.WORK_FUNDS).values("unit_id", "village_id")
+    for p in (payments.filter(cadre__isnull=False)
+              .values("cadre_id", "kind", "cadre__name", "cadre__unit_id", "cadre__unit__name")
               .annotate(s=Sum("amount")).order_by()):
-        paid_village[(p["unit_id"], p["village_id"])] = p["s"]
+        paid_cadre[(p["cadre_id"], p["kind"])] += p["s"]
+        # Paid for a cadre with nothing due this year: still paid, shown as overpaid.
+        cadre_row(p["cadre_id"], p["cadre__name"], p["cadre__unit_id"], p["cadre__unit__name"])
+    paid_village: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for p in (payments.filter(kind=BenefitKind.WORK_FUNDS).values("unit_id", "unit__name", "village_id", "village__name")
+              .annotate(s=Sum("amount")).order_by()):
+        paid_village[(p["unit_id"], p["village_id"])] += p["s"]
+        unit_names.setdefault(p["unit_id"], p["unit__name"])
+        village_names.setdefault(p["village_id"], p["village__name"])
 
-    cadre_list = []
     units: dict[int, dict] = {}
 
     def unit_row(unit_id: int) -> dict:
         return units.setdefault(unit_id, {
             "unit_id": unit_id, "unit": unit_names.get(unit_id, ""), "due": Decimal(0), "paid": Decimal(0),
-            "arrears": Decimal(0), "cadres_in_arrears": 0, "villages": [],
+            "arrears": Decimal(0), "overpaid": Decimal(0), "cadre_arrears": Decimal(0), "cadres_in_arrears": 0,
+            "work_funds_arrears": Decimal(0), "villages_in_arrears": 0, "villages": [],
         })
 
+    def add(u: dict, item: dict) -> None:
+        for key in ("due", "paid", "arrears", "overpaid"):
+            u[key] += item[key]
+
+    cadre_kinds = (BenefitKind.LIVING_SUBSIDY, BenefitKind.ACCIDENT_INSURANCE, BenefitKind.HEALTH_CHECK)
+    cadre_list = []
     for cid, row in cadre_rows.items():
-        due = {
-            BenefitKind.LIVING_SUBSIDY: rules["LIVING_SUBSIDY_PER_DAY"] * row["days"],
-            BenefitKind.ACCIDENT_INSURANCE: rules["ACCIDENT_INSURANCE_PER_YEAR"],
-            BenefitKind.HEALTH_CHECK: rules["HEALTH_CHECK_PER_YEAR"],
-        }
-        paid = {k: paid_cadre.get((cid, k), Decimal(0)) for k in due}
-        arrears = {k: max(Decimal(0), due[k] - paid[k]) for k in due}
-        row.update(
-            due=_money(sum(due.values())), paid=_money(sum(paid.values())), arrears=_money(sum(arrears.values())),
-            arrears_by_kind={k: _money(v) for k, v in arrears.items()},
-        )
+        due = dict.fromkeys(cadre_kinds, Decimal(0))
+        if row["served"]:
+            due = {
+                BenefitKind.LIVING_SUBSIDY: _money(rules["LIVING_SUBSIDY_PER_DAY"] * row["days"]),
+                BenefitKind.ACCIDENT_INSURANCE: _money(rules["ACCIDENT_INSURANCE_PER_YEAR"]),
+                BenefitKind.HEALTH_CHECK: _money(rules["HEALTH_CHECK_PER_YEAR"]),
+            }
+        paid = {k: _money(paid_cadre.get((cid, k), 0)) for k in cadre_kinds}
+        # Per item: an overpaid subsidy does not pay the health check, nor another cadre's dues.
+        arrears = {k: max(Decimal(0), due[k] - paid[k]) for k in cadre_kinds}
+        overpaid = {k: max(Decimal(0), paid[k] - due[k]) for k in cadre_kinds}
+        row.update(due=sum(due.values(), Decimal(0)), paid=sum(paid.values(), Decimal(0)),
+                   arrears=sum(arrears.values(), Decimal(0)), overpaid=sum(overpaid.values(), Decimal(0)),
+                   arrears_by_kind=arrears)
         cadre_list.append(row)
         u = unit_row(row["unit_id"])
-        u["due"] += row["due"]
-        u["paid"] += row["paid"]
-        u["arrears"] += row["arrears"]
+        add(u, row)
+        u["cadre_arrears"] += row["arrears"]
         u["cadres_in_arrears"] += 1 if row["arrears"] > 0 else 0
-    for (unit_id, village_id), due in work_due.items():
-        paid = paid_village.get((unit_id, village_id), Decimal(0))
-        arrears = max(Decimal(0), due - paid)
+    for key in sorted(set(work_due) | set(paid_village)):
+        unit_id, village_id = key
+        due, paid = _money(work_due.get(key, 0)), _money(paid_village.get(key, 0))
+        item = {"village_id": village_id, "village": village_names.get(village_id, ""), "due": due, "paid": paid,
+                "arrears": max(Decimal(0), due - paid), "overpaid": max(Decimal(0), paid - due)}
         u = unit_row(unit_id)
-        u["due"] += _money(due)
-        u["paid"] += paid
-        u["arrears"] += _money(arrears)
-        u["villages"].append({"village_id": village_id, "village": village_names[village_id],
-                              "due": _money(due), "paid": _money(paid), "arrears": _money(arrears)})
+        add(u, item)
+        u["work_funds_arrears"] += item["arrears"]
+        u["villages_in_arrears"] += 1 if item["arrears"] > 0 else 0
+        u["villages"].append(item)
     unit_list = sorted(units.values(), key=lambda u: (-u["arrears"], u["unit"]))
-    for u in unit_list:
-        u["due"], u["paid"], u["arrears"] = _money(u["due"]), _money(u["paid"]), _money(u["arrears"])
     cadre_list.sort(key=lambda r: (-r["arrears"], r["name"]))
+
+    def total(key: str) -> Decimal:
+        return _money(sum((u[key] for u in unit_list), Decimal(0)))
+
     return {
         "year": year, "rules": rules, "cadres": cadre_list, "units": unit_list,
-        "total_due": _money(sum((u["due"] for u in unit_list), Decimal(0))),
-        "total_paid": _money(sum((u["paid"] for u in unit_list), Decimal(0))),
-        "total_arrears": _money(sum((u["arrears"] for u in unit_list), Decimal(0))),
+        "total_due": total("due"), "total_paid": total("paid"), "total_arrears": total("arrears"),
+        "total_overpaid": total("overpaid"), "cadres_in_arrears": sum(u["cadres_in_arrears"] for u in unit_list),
+        "villages_in_arrears": sum(u["villages_in_arrears"] for u in unit_list),
     }
 
 

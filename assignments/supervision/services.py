@@ -35,12 +35,26 @@ from assignments.models import (
     finding_detail,
 )
 from assignments.services import assignment_create, assignment_end
+from assignments.text import list_join
 
 from . import selectors
 
 Role = gate.Role
 MAX_SAMPLE = 500
 FIRST_YEAR = 2000
+# An inspection is keyed in soon after the visit; last year's are still entered early in the
+# year for the annual assessment. Anything older is a typing slip (2001 for 2021), so the date
+# must fall in this year or the two before it.
+INSPECTION_MAX_BACK_YEARS = 2
+# Free text: long enough for a real note, short enough that a pasted document is refused.
+# The forms carry the same limits (forms.py imports these).
+MAX_ISSUES = 2000
+MAX_NOTE = 2000
+MAX_COMMENTS = 2000
+MAX_REASON = 1000
+MAX_CASE_TEXT = 10000
+# A recall can be decided shortly before it takes effect, as an assignment can be ended.
+RECALL_MAX_AHEAD = dt.timedelta(days=31)
 
 
 def _require_county(user, county_id: int | None, message: str) -> None:
@@ -53,14 +67,30 @@ def _not_future(day: dt.date | None, field: str, errors: dict) -> None:
         errors[field] = _("This date is in the future.")
 
 
+def _max_length(text: str, limit: int, field: str, errors: dict) -> None:
+    if len(text.strip()) > limit:
+        errors[field] = _("Keep this to %(max)d characters (it has %(n)d).") % {"max": limit, "n": len(text.strip())}
+
+
+def inspection_earliest_date(today: dt.date | None = None) -> dt.date:
+    today = today or timezone.localdate()
+    return dt.date(today.year - INSPECTION_MAX_BACK_YEARS, 1, 1)
+
+
 # --- inspections --------------------------------------------------------------------------------
 
 
 def inspection_create(*, user, village: Village, kind: str, date: dt.date, inspectors: str, issues: str = "",
-                      rectification_deadline: dt.date | None = None, absent_cadre_ids=()) -> Inspection:
+                      rectification_deadline: dt.date | None = None, absent_cadre_ids=(),
+                      repeat_confirmed: bool = False) -> Inspection:
     """Record an inspection and each team member found present or absent. An absence is
     reconciled with attendance at once: covered by approved leave or a trip that day it is
-    excused; otherwise it is unexcused and opens (or refreshes) a finding for that day."""
+    excused; otherwise it is unexcused and opens (or refreshes) a finding for that day.
+
+    A second inspection of the same village on the same day that finds the same cadre absent
+    is asked to be confirmed (`repeat_confirmed`), not refused: two teams may well visit the
+    same day, but more often it is the same visit keyed in twice. Either way the day counts
+    as one absence for the cap rule."""
     if not selectors.can_record_inspection(user):
         raise PermissionDenied(_("Only county staff and city or province reviewers record inspections."))
     if not gate.villages_for_user(user).filter(pk=village.pk).exists():
@@ -69,8 +99,14 @@ def inspection_create(*, user, village: Village, kind: str, date: dt.date, inspe
     if kind not in Inspection.Kind.values:
         errors["kind"] = _("Choose the kind of inspection.")
     _not_future(date, "date", errors)
+    earliest = inspection_earliest_date()
+    if date < earliest:
+        errors["date"] = _("An inspection is recorded within %(n)d years of it: the date cannot be before %(d)s. "
+                           "Check the year.") % {"n": INSPECTION_MAX_BACK_YEARS, "d": earliest.isoformat()}
     if not inspectors.strip():
         errors["inspectors"] = _("Name the inspectors.")
+    _max_length(inspectors, Inspection._meta.get_field("inspectors").max_length, "inspectors", errors)
+    _max_length(issues, MAX_ISSUES, "issues", errors)
     if rectification_deadline is not None and rectification_deadline < date:
         errors["rectification_deadline"] = _("The rectification deadline cannot be before the inspection.")
     if rectification_deadline is not None and not issues.strip():
@@ -80,6 +116,14 @@ def inspection_create(*, user, village: Village, kind: str, date: dt.date, inspe
     strangers = absent - {a.cadre_id for a in team}
     if strangers:
         errors["absent"] = _("Only members of the village's team on the inspection day can be marked absent.")
+    if not errors and not repeat_confirmed:
+        again = selectors.absences_already_found(village=village, day=date, cadre_ids=absent)
+        if again:
+            errors["repeat_confirmed"] = _(
+                "An inspection of %(v)s on %(d)s already found %(names)s absent. If this is a separate visit, "
+                "tick the box to record it; if it is the same visit, it is already recorded. Either way the day "
+                "counts as one absence."
+            ) % {"v": village.name, "d": date.isoformat(), "names": list_join(again)}
     if errors:
         raise ValidationError(errors)
     return inspection_record(village=village, kind=kind, date=date, inspectors=inspectors, issues=issues,
@@ -156,6 +200,7 @@ def inspection_rectify(*, user, inspection: Inspection, rectified_on: dt.date, n
     _not_future(rectified_on, "rectified_on", errors)
     if not note.strip():
         errors["note"] = _("Say how the issues were rectified.")
+    _max_length(note, MAX_NOTE, "note", errors)
     if errors:
         raise ValidationError(errors)
     inspection.rectified_on, inspection.rectification_note = rectified_on, note.strip()
@@ -199,6 +244,7 @@ def assessment_save(*, user, cadre: Cadre, year: int, grade: str, comments: str 
         errors["year"] = _("Choose a year from %(first)d to %(last)d.") % {"first": FIRST_YEAR, "last": this_year}
     if grade not in AnnualAssessment.Grade.values:
         errors["grade"] = _("Choose a grade.")
+    _max_length(comments, MAX_COMMENTS, "comments", errors)
     clash = AnnualAssessment.objects.filter(cadre=cadre, year=year)
     if instance is not None:
         clash = clash.exclude(pk=instance.pk)
@@ -206,13 +252,12 @@ def assessment_save(*, user, cadre: Cadre, year: int, grade: str, comments: str 
         errors["year"] = _("%(c)s has already been assessed for %(y)d; change that assessment instead.") % {
             "c": cadre.name, "y": year}
     if not errors:
-        unexcused = selectors.assessment_evidence(cadre=cadre, year=year)["unexcused_absences"]
+        # The last line of the cap rule (the form offers only the allowed grades): days found
+        # absent, not inspection rows.
+        unexcused = selectors.unexcused_absence_days(cadre_id=cadre.pk, year=year)
         best = selectors.assessment_best_grade(unexcused=unexcused)
-        order = AnnualAssessment.GRADE_ORDER
-        if best is not None and order.index(grade) < order.index(best):
-            errors["grade"] = _(
-                "%(n)d unexcused absence(s) found by inspection in %(y)d: the grade can be at most “%(best)s”."
-            ) % {"n": unexcused, "y": year, "best": AnnualAssessment.Grade(best).label}
+        if grade not in selectors.assessment_allowed_grades(best=best):
+            errors["grade"] = selectors.assessment_cap_message(unexcused=unexcused, year=year, best=best)
     if errors:
         raise ValidationError(errors)
     assessment = instance or AnnualAssessment(cadre=cadre, year=year)
@@ -234,15 +279,27 @@ def cadre_recall(*, user, assignment: Assignment, reason: str, end_date: dt.date
     """召回: end the assignment as recalled, with the reason, and open the dispatching unit's
     obligation to send a replacement to the village by the due date. Both or neither."""
     _require_county(user, assignment.village.county_id, _("Only staff of the village's county recall a cadre."))
+    errors: dict[str, str] = {}
     if not reason.strip():
-        raise ValidationError({"reason": _("Write down the reason: no cadre is recalled without one.")})
+        errors["reason"] = _("Write down the reason: no cadre is recalled without one.")
+    _max_length(reason, MAX_REASON, "reason", errors)
     end_date = end_date or timezone.localdate()
     due_date = due_date or end_date + dt.timedelta(days=selectors.replacement_due_days())
+    # The recall's own wording for the dates, before assignment_end's (which speaks of ending).
+    if assignment.end_date is not None:
+        errors["end_date"] = _("This cadre has already left the village: there is nothing to recall.")
+    elif end_date > timezone.localdate() + RECALL_MAX_AHEAD:
+        errors["end_date"] = _("A recall can be recorded at most a month before it takes effect.")
+    elif end_date < assignment.start_date:
+        errors["end_date"] = _("The recall cannot be before the cadre started in the village (%(d)s).") % {
+            "d": assignment.start_date.isoformat()}
     if due_date <= end_date:
-        raise ValidationError({"due_date": _("The replacement due date must come after the recall.")})
+        errors["due_date"] = _("The replacement due date must come after the recall.")
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         assignment_end(user=user, assignment=assignment, end_date=end_date,
-                       reason=Assignment.EndReason.RECALL, note=reason)
+                       reason=Assignment.EndReason.RECALL, note=reason, via_recall=True)
         return ReplacementObligation.objects.create(
             unit_id=assignment.cadre.unit_id, village=assignment.village, role=assignment.role,
             recalled_assignment=assignment, reason=reason.strip(), due_date=due_date, created_by=user,
@@ -257,6 +314,8 @@ def replacement_fulfil_for(*, assignment: Assignment) -> ReplacementObligation |
             ReplacementObligation.objects.select_for_update()
             .filter(status=ReplacementObligation.Status.OPEN, unit_id=assignment.cadre.unit_id,
                     village_id=assignment.village_id, recalled_assignment__end_date__lte=assignment.start_date)
+            # The recalled cadre sent back does not replace herself.
+            .exclude(recalled_assignment__cadre_id=assignment.cadre_id)
             .order_by("due_date", "id").first()
         )
         if obligation is None:
@@ -275,6 +334,9 @@ def assignment_create_replacement(*, user, obligation: ReplacementObligation, ca
         raise ValidationError({"cadre": _("This replacement has already been sent.")})
     if cadre.unit_id != obligation.unit_id:
         raise ValidationError({"cadre": _("The replacement must be a cadre of %(u)s.") % {"u": obligation.unit.name}})
+    if cadre.pk == obligation.recalled_assignment.cadre_id:
+        raise ValidationError({"cadre": _("%(c)s is the cadre who was recalled: the unit must send someone else.") % {
+            "c": cadre.name}})
     if start_date < obligation.recalled_assignment.end_date:
         raise ValidationError({"start_date": _("The replacement cannot start before the recall (%(d)s).") % {
             "d": obligation.recalled_assignment.end_date.isoformat()}})
@@ -339,6 +401,7 @@ def benefit_payment_create(*, user, kind: str, year: int, amount, paid_on: dt.da
     except (InvalidOperation, ValueError):
         errors["amount"] = _("Enter an amount in yuan greater than zero.")
     _not_future(paid_on, "paid_on", errors)
+    _max_length(note, BenefitPayment._meta.get_field("note").max_length, "note", errors)
     if scope.role == Role.UNIT:
         unit = DispatchingUnit.objects.get(pk=scope.unit_id)
         if cadre is not None and cadre.unit_id != unit.id:
@@ -379,6 +442,7 @@ def commendation_create(*, user, cadre: Cadre, level: str, title: str, date: dt.
         errors["level"] = _("Choose the level of the commendation.")
     if not title.strip():
         errors["title"] = _("Give the title of the commendation.")
+    _max_length(title, Commendation._meta.get_field("title").max_length, "title", errors)
     _not_future(date, "date", errors)
     if errors:
         raise ValidationError(errors)
@@ -394,6 +458,8 @@ def case_create(*, user, village: Village, title: str, text: str, date: dt.date)
         errors["title"] = _("Give the case a title.")
     if not text.strip():
         errors["text"] = _("Describe the good practice.")
+    _max_length(title, GoodPracticeCase._meta.get_field("title").max_length, "title", errors)
+    _max_length(text, MAX_CASE_TEXT, "text", errors)
     _not_future(date, "date", errors)
     if errors:
         raise ValidationError(errors)

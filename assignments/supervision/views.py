@@ -135,6 +135,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
                     user=request.user, village=d["village"], kind=d["kind"], date=d["date"],
                     inspectors=d["inspectors"], issues=d["issues"],
                     rectification_deadline=d["rectification_deadline"], absent_cadre_ids=d["absent"],
+                    repeat_confirmed=d.get("repeat_confirmed", False),
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
@@ -245,7 +246,10 @@ def assessment_create(request: HttpRequest) -> HttpResponse:
         return render(request, "supervision/assessment_pick.html", {"cadres": cadres, "year": _year(request)})
     cadre = _get_cadre_for_user(request, cadre_id)
     if request.method == "POST":
-        form = AssessmentForm(request.POST)
+        posted = request.POST.get("year", "")
+        year = int(posted) if posted.isdigit() and services.FIRST_YEAR <= int(posted) <= 9999 else _year(request)
+        evidence = selectors.assessment_evidence(cadre=cadre, year=year)
+        form = AssessmentForm(request.POST, evidence=evidence, year=year)
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -256,15 +260,15 @@ def assessment_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Assessment saved."))
                 return redirect(f"{reverse('supervision:assessment_list')}?year={d['year']}")
-        posted = request.POST.get("year", "")
-        year = int(posted) if posted.isdigit() and services.FIRST_YEAR <= int(posted) <= 9999 else _year(request)
     else:
         # Assessments are usually made early in the next year: default to last year.
         year = _year(request) if "year" in request.GET else timezone.localdate().year - 1
-        form = AssessmentForm(initial={"year": year, "grade": AnnualAssessment.Grade.COMPETENT})
+        evidence = selectors.assessment_evidence(cadre=cadre, year=year)
+        form = AssessmentForm(initial={"year": year, "grade": AnnualAssessment.Grade.COMPETENT},
+                              evidence=evidence, year=year)
     return render(request, "supervision/assessment_form.html", {
-        "form": form, "cadre": cadre, "evidence": selectors.assessment_evidence(cadre=cadre, year=year),
-        "year": year, "title": _("Annual assessment of %(c)s") % {"c": cadre.name},
+        "form": form, "cadre": cadre, "evidence": evidence, "year": year,
+        "title": _("Annual assessment of %(c)s") % {"c": cadre.name},
     })
 
 
@@ -274,8 +278,12 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _get_assessment_for_user(request, pk)
     if not gate.can_manage_county(request.user, assessment.cadre.county_id):
         raise PermissionDenied(_("Only staff of the cadre's county assess the cadre."))
+    # The grades offered follow the assessed year's evidence (the year field can change it: the
+    # service then checks the new year's cap).
+    evidence = selectors.assessment_evidence(cadre=assessment.cadre, year=assessment.year)
     form = AssessmentForm(request.POST or None, initial={
-        "year": assessment.year, "grade": assessment.grade, "comments": assessment.comments})
+        "year": assessment.year, "grade": assessment.grade, "comments": assessment.comments},
+        evidence=evidence, year=assessment.year)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -287,8 +295,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Assessment saved."))
             return redirect(f"{reverse('supervision:assessment_list')}?year={d['year']}")
     return render(request, "supervision/assessment_form.html", {
-        "form": form, "cadre": assessment.cadre, "year": assessment.year,
-        "evidence": selectors.assessment_evidence(cadre=assessment.cadre, year=assessment.year),
+        "form": form, "cadre": assessment.cadre, "year": assessment.year, "evidence": evidence,
         "title": _("Annual assessment of %(c)s") % {"c": assessment.cadre.name},
     })
 
@@ -321,15 +328,16 @@ def recall(request: HttpRequest, pk: int) -> HttpResponse:
 
 @profile_required
 def obligation_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.obligations_with_match(
-        selectors.obligations_for_user(request.user).select_related(
-            "unit", "village__township", "recalled_assignment__cadre", "fulfilled_by__cadre"))
+    today = timezone.localdate()
+    qs = selectors.obligations_for_user(request.user).select_related(
+        "unit", "village__township", "recalled_assignment__cadre", "fulfilled_by__cadre")
     status = request.GET.get("status", "open")
     if status in ReplacementObligation.Status.values:
         qs = qs.filter(status=status)
+    qs = selectors.obligations_listed(qs, today=today)
     return render(request, "supervision/obligation_list.html", {
         "page": _page(request, qs), "status": status, "statuses": ReplacementObligation.Status.choices,
-        "today": timezone.localdate(), "county": gate.managed_county(request.user),
+        "today": today, "county": gate.managed_county(request.user),
     })
 
 
@@ -384,14 +392,16 @@ def benefit_export(request: HttpRequest) -> HttpResponse:
     ws.title = _("By unit")
     ws.append([_("Benefits arrears %(y)d by dispatching unit") % {"y": year}])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_("Dispatching unit"), _("Due"), _("Paid"), _("Arrears"), _("Cadres in arrears")])
+    ws.append([_("Dispatching unit"), _("Due"), _("Paid"), _("Arrears"), _("Overpaid"), _("Owed to cadres"),
+               _("Cadres in arrears"), _("Work funds owed"), _("Villages in arrears")])
     for u in data["units"]:
-        ws.append([u["unit"], u["due"], u["paid"], u["arrears"], u["cadres_in_arrears"]])
+        ws.append([u["unit"], u["due"], u["paid"], u["arrears"], u["overpaid"], u["cadre_arrears"],
+                   u["cadres_in_arrears"], u["work_funds_arrears"], u["villages_in_arrears"]])
     ws2 = wb.create_sheet(_("By cadre"))
     ws2.append([_("Cadre"), _("Dispatching unit"), _("Village"), _("Days in the village"), _("Due"), _("Paid"),
-                _("Arrears")])
+                _("Arrears"), _("Overpaid")])
     for c in data["cadres"]:
-        ws2.append([c["name"], c["unit"], c["village"], c["days"], c["due"], c["paid"], c["arrears"]])
+        ws2.append([c["name"], c["unit"], c["village"], c["days"], c["due"], c["paid"], c["arrears"], c["overpaid"]])
     for sheet in (ws, ws2):
         for row in sheet.iter_rows(min_row=2):
             for cell in row:

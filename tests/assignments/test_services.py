@@ -110,10 +110,20 @@ def test_ending_an_assignment_needs_a_reason_and_a_note(world):
 
 def test_ending_records_reason_note_and_who(world):
     services.assignment_end(user=world.owner, assignment=world.member_assignment,
-                            end_date=dt.date(2026, 1, 1), reason="recall", note="长期不在岗")
+                            end_date=dt.date(2026, 1, 1), reason="rotation", note="期满轮换")
     a = Assignment.objects.get(pk=world.member_assignment.pk)
-    assert (a.end_reason, a.end_note, a.ended_by) == ("recall", "长期不在岗", world.owner)
+    assert (a.end_reason, a.end_note, a.ended_by) == ("rotation", "期满轮换", world.owner)
     assert a.history.count() == 2
+
+
+def test_a_plain_end_cannot_be_a_recall(world):
+    # A recall opens the unit's replacement obligation: only the recall workflow records one.
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        services.assignment_end(user=world.owner, assignment=world.member_assignment,
+                                end_date=dt.date(2026, 1, 1), reason="recall", note="长期不在岗")
+    assert "recall page" in exc.value.message_dict["reason"][0]
+    world.member_assignment.refresh_from_db()
+    assert world.member_assignment.end_date is None
 
 
 def test_end_before_start_is_refused(world):

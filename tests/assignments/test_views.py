@@ -137,13 +137,28 @@ def test_ending_an_assignment_without_a_note_is_refused(client, world):
 def test_ending_an_assignment_with_a_note_ends_it(client, world):
     client.force_login(world.owner)
     response = client.post(reverse("assignment_end", args=[world.member_assignment.pk]), {
-        "end_date": dt.date.today().isoformat(), "reason": "recall", "note": "长期不在岗",
+        "end_date": dt.date.today().isoformat(), "reason": "rotation", "note": "期满轮换",
     })
     assert response.status_code == 302
     world.member_assignment.refresh_from_db()
     assert world.member_assignment.end_date == dt.date.today()
-    assert world.member_assignment.end_reason == "recall"
+    assert world.member_assignment.end_reason == "rotation"
     assert world.member_assignment.ended_by == world.owner
+
+
+def test_the_end_page_sends_a_recall_to_the_recall_workflow(client, world):
+    from assignments.models import ReplacementObligation
+
+    client.force_login(world.owner)
+    url = reverse("assignment_end", args=[world.member_assignment.pk])
+    page = client.get(url)
+    html = page.content.decode()
+    assert "recall" not in [value for value, _ in page.context["form"].fields["reason"].choices]
+    assert 'id="recall-hint"' in html and reverse("supervision:recall", args=[world.member_assignment.pk]) in html
+    response = client.post(url, {"end_date": dt.date.today().isoformat(), "reason": "recall", "note": "长期不在岗"})
+    assert response.status_code == 200
+    world.member_assignment.refresh_from_db()
+    assert world.member_assignment.end_date is None and not ReplacementObligation.objects.exists()
 
 
 def test_moving_a_cadre_ends_the_old_assignment_and_starts_a_new_one(client, world):

@@ -79,8 +79,9 @@ def test_absence_without_leave_is_unexcused_and_opens_a_warning_finding_for_that
     assert (finding.kind, finding.period, finding.severity, finding.assignment_id, finding.county_id) == (
         Finding.Kind.UNEXCUSED_ABSENCE, DAY.isoformat(), Finding.Severity.WARNING, world.assignment.id, world.county.id)
     assert row.finding_id == finding.id
-    # A second inspection the same day refreshes the same finding instead of adding one.
-    _inspect(world, absent=[world.cadre.id])
+    # A second inspection the same day (confirmed as a separate visit) refreshes the same
+    # finding instead of adding one.
+    _inspect(world, absent=[world.cadre.id], repeat_confirmed=True)
     assert Finding.objects.count() == 1
 
 
@@ -372,7 +373,7 @@ def test_inspections_summary_groups_by_the_level_below_and_counts_unexcused_shar
 
 def test_dashboard_selectors_run_a_fixed_number_of_queries(world, today, django_assert_max_num_queries):
     for _ in range(3):
-        _inspect(world, absent=[world.cadre.id])
+        _inspect(world, absent=[world.cadre.id], repeat_confirmed=True)
     services.cadre_recall(user=world.owner, assignment=world.member_assignment, reason="x")
     user = world.province_reviewer
     selectors.inspections_summary(user=user, since=DAY)  # warm the scope cache

@@ -38,9 +38,9 @@ def _as(client, user):
     return client
 
 
-def _inspection(world, village=None, user=None, absent=()):
+def _inspection(world, village=None, user=None, absent=(), **kw):
     return services.inspection_create(user=user or world.owner, village=village or world.village, kind="unannounced",
-                                      date=DAY, inspectors="督查组", absent_cadre_ids=absent)
+                                      date=DAY, inspectors="督查组", absent_cadre_ids=absent, **kw)
 
 
 def test_anonymous_users_are_sent_to_login(client, world):
@@ -211,7 +211,7 @@ def test_exemplar_pages(client, world, today):
 
 def test_list_pages_run_a_bounded_number_of_queries(client, world, today, django_assert_max_num_queries):
     for _ in range(5):
-        _inspection(world, absent=[world.cadre.pk])
+        _inspection(world, absent=[world.cadre.pk], repeat_confirmed=True)
         services.commendation_create(user=world.owner, cadre=world.cadre, level="county", title="t", date=DAY)
     c = _as(client, world.province_reviewer)
     for name in ("inspection_list", "commendation_list", "obligation_list", "assessment_list", "benefit_arrears"):

@@ -103,8 +103,7 @@ def _seed_county(*, seed: int, today: dt.date, county_id: int) -> dict[str, int]
             continue
         grade = grades[h(seed, "grade", a.cadre_id) % len(grades)]
         best = selectors.assessment_best_grade(
-            unexcused=InspectionMember.objects.filter(cadre_id=a.cadre_id, outcome="unexcused",
-                                                      inspection__date__year=year).count())
+            unexcused=selectors.unexcused_absence_days(cadre_id=a.cadre_id, year=year))
         if best is not None and order.index(grade) < order.index(best):
             grade = best
         rows.append(AnnualAssessment(cadre_id=a.cadre_id, year=year, grade=grade, county_id=county_id,
