@@ -125,3 +125,15 @@ def test_a_unit_contact_phone_that_is_no_phone_number_is_refused_on_the_form(cli
     assert response.status_code == 200
     assert response.context["form"].errors["contact_phone"]
     assert not DispatchingUnit.objects.filter(name="苍溪县水务局").exists()
+
+
+def test_a_too_long_text_is_refused_in_our_words_not_djangos(client, world):
+    # Django's own Chinese says "确保该变量包含不超过 32 字符"; the project's catalogue rewords it.
+    client.force_login(world.owner)
+    response = client.post(reverse("unit_create"), {
+        "name": "苍溪县水务局", "level": "county", "kind": "party_gov", "home_region": world.county.pk,
+        "contact_person": "李" * 40, "contact_phone": "",
+    })
+    body = response.content.decode()
+    assert "最多32个字（现有40个）。" in body and "变量" not in body
+    assert not DispatchingUnit.objects.filter(name="苍溪县水务局").exists()
