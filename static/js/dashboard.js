@@ -17,15 +17,18 @@
         trendEl.innerHTML = '<p class="text-muted">' + trendEl.dataset.empty + "</p>";
         return;
       }
+      var rates = points.map(function (p) { return p.rate; }).filter(function (v) { return v != null; });
+      var low = rates.length ? Math.min.apply(null, rates) : 0;
+      var step = 100 - low <= 25 ? 5 : (100 - low <= 50 ? 10 : 20);
+      var axisMin = Math.max(0, Math.floor((low - 1) / step) * step);
       chart.setOption({
         grid: { left: 40, right: 16, top: 16, bottom: 28 },
         tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
         xAxis: { type: "category", data: points.map(function (p) { return p.day.slice(5); }) },
-        // Days without presence data have a null rate: a gap in the line, not 0 %; if the
-        // whole range is such days there is no minimum to start the axis from.
-        // The lower end on a multiple of 5, so its label does not sit on top of the next tick's.
-        yAxis: { type: "value", max: 100,
-                 min: function (v) { return isFinite(v.min) ? Math.max(0, Math.floor((v.min - 2) / 5) * 5) : 0; } },
+        // Days without presence data have a null rate: a gap in the line, not 0 % (and no
+        // lowest rate: the axis then starts at 0). The ends and the step are chosen above, on
+        // multiples of the step, so no end label sits on top of a tick's label ("100" over "99").
+        yAxis: { type: "value", max: 100, min: axisMin, interval: step },
         // Straight segments: a smoothed line overshoots between days and shows rates nobody had.
         series: [{ name: trendEl.dataset.label, type: "line", smooth: false, showSymbol: points.length <= 31,
                    areaStyle: { opacity: 0.15 }, data: points.map(function (p) { return p.rate; }) }],
