@@ -230,7 +230,7 @@ def test_report_export_is_an_xlsx_with_the_unmet_list(client, tw):
     assert [c.value for c in unmet[3]][1:4] == ["陵江镇", "山水村", "李明"]
 
 
-# --- QA fixes: bounds in the forms, the import page's wording, the report's unmet sheet -----------
+# --- bounds in the forms, the import page's wording, the report's unmet sheet -----------
 
 
 def test_course_form_refuses_absurd_hours_and_dates(client, tw):

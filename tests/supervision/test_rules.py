@@ -1,7 +1,7 @@
-"""Regressions from the supervision QA round: absences counted by day (B5), the recalled cadre
-as her own replacement (B6), the benefits ledger sums (B9), the assessment form's grades (U1),
-free-text limits (U6), the recall's own wording (U7), overdue replacements (U10), the cap
-message at the lowest grade (T3) and the inspection date and team checks."""
+"""Supervision rules: absences counted by day, the recalled cadre never her own replacement, the
+benefits ledger's sums, the grades the assessment form offers, free-text limits, the recall's own
+wording, overdue replacements, the cap message at the lowest grade, and the inspection date and
+team checks."""
 import datetime as dt
 from decimal import Decimal
 
@@ -35,11 +35,11 @@ def _inspect(world, absent=(), day=DAY, user=None, **kw):
     return services.inspection_create(user=user or world.owner, **fields)
 
 
-# --- B5: an absence is a day ---------------------------------------------------------------------
+# --- an absence is a day ---------------------------------------------------------------------
 
 
 def test_two_inspections_the_same_day_count_one_absence_in_the_assessment(world, today):
-    # The tester's case: absent on 11-18, and on 11-25 found by two inspections.
+    # Absent on 11-18, and on 11-25 found by two inspections.
     _inspect(world, absent=[world.cadre.id], day=DAY)
     _inspect(world, absent=[world.cadre.id], day=DAY + dt.timedelta(days=7))
     second = DAY + dt.timedelta(days=7)
@@ -101,7 +101,7 @@ def test_a_cadre_not_in_post_that_day_is_neither_offered_nor_accepted_as_absent(
     assert not Inspection.objects.exists()
 
 
-# --- B6: the recalled cadre is no replacement -----------------------------------------------------
+# --- the recalled cadre is no replacement -----------------------------------------------------
 
 
 def test_the_recalled_cadre_is_not_offered_and_is_refused_as_her_own_replacement(client, world, today):
@@ -132,7 +132,7 @@ def test_sending_the_recalled_cadre_back_through_the_plain_form_does_not_fill_th
     assert services.replacement_obligations_sync() == 0
 
 
-# --- B9: the ledger sums ----------------------------------------------------------------------------
+# --- the ledger sums ----------------------------------------------------------------------------
 
 
 def test_ledger_sums_on_a_hand_made_ledger(world, today, settings):
@@ -200,7 +200,7 @@ def test_the_benefits_page_says_how_arrears_are_counted(client, world, today):
     assert "Overpaid" in html and "Villages in arrears" in html
 
 
-# --- U1 and T3: the grades offered ------------------------------------------------------------------
+# --- the grades offered ------------------------------------------------------------------
 
 
 def test_the_assessment_form_offers_only_the_allowed_grades_and_says_why(client, world, today):
@@ -228,7 +228,7 @@ def test_without_a_cap_every_grade_is_offered_and_one_absence_drops_excellent(wo
     assert form.initial["grade"] == "competent"
 
 
-# --- U6: free-text limits and truncated lists -------------------------------------------------------
+# --- free-text limits and truncated lists -------------------------------------------------------
 
 
 def test_very_long_free_text_is_refused_by_services_and_forms(world, today):
@@ -258,7 +258,7 @@ def test_list_tables_cut_long_text_and_keep_it_in_the_title(client, world, today
     assert html.count("好" * 1500) == 1 and "好" * 79 + "…" in html
 
 
-# --- U7 and U10: recall wording, overdue replacements -----------------------------------------------
+# --- recall wording, overdue replacements -----------------------------------------------
 
 
 def test_a_recall_too_far_ahead_has_its_own_wording(world, today):
