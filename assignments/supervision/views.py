@@ -242,7 +242,9 @@ def assessment_create(request: HttpRequest) -> HttpResponse:
     cadre_id = request.POST.get("cadre") or request.GET.get("cadre")
     if not cadre_id:
         # First step: pick a cadre of the county.
-        cadres = gate.cadres_for_user(request.user).filter(county=gate.managed_county(request.user)).order_by("name")
+        # Named with their village and unit: a county has several 王莹.
+        cadres = gate.cadres_with_active_assignment(
+            gate.cadres_for_user(request.user).filter(county=gate.managed_county(request.user))).order_by("name")
         return render(request, "supervision/assessment_pick.html", {"cadres": cadres, "year": _year(request)})
     cadre = _get_cadre_for_user(request, cadre_id)
     if request.method == "POST":

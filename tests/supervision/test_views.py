@@ -109,6 +109,12 @@ def test_sample_is_drawn_shown_and_scoped(client, world, today):
     assert _as(client, world.province_reviewer).post(reverse("supervision:sample_create"), {"size": 1}).status_code == 403
 
 
+def test_assessment_starts_from_the_countys_cadres_named_with_village_and_unit(client, world, today):
+    page = _as(client, world.owner).get(reverse("supervision:assessment_create")).content.decode()
+    assert f"{world.cadre.name} · {world.village.name} · {world.cadre.unit.name}" in page
+    assert world.far_cadre.name not in page
+
+
 def test_assessment_form_shows_evidence_and_refuses_a_grade_above_the_cap(client, world, today):
     _inspection(world, absent=[world.cadre.pk])
     c = _as(client, world.owner)
