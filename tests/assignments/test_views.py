@@ -410,6 +410,10 @@ def test_liaison_overview_counts_only_villages_where_a_cadre_of_the_unit_is_in_p
     # 山水村 only: its first secretary and member are the unit's; 红星村 is history.
     assert summary == {"villages": 1, "no_secretary": 0, "understaffed": 0, "active_cadres": 2}
     assert client.get(reverse("village_detail", args=[world.village3.pk])).status_code == 200
+    # The village list keeps 红星村 and says it is past.
+    rows = {v.name: v.ours_now for v in client.get(reverse("village_list")).context["page"]}
+    assert rows == {world.village.name: True, world.village3.name: False}
+    assert "曾派驻" in client.get(reverse("village_list")).content.decode()
 
 
 def test_cadre_overview_counts_only_the_village_they_serve_in_now(client, world):
