@@ -107,6 +107,10 @@ def course_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
+            if services.recording_closed_reason(course) is not None:
+                # Entered from the plan, ahead of time: attendance comes once it has started.
+                messages.success(request, _("Course saved. Record who attended once it has started."))
+                return redirect("training:course_detail", pk=course.pk)
             messages.success(request, _("Course saved. Now record who attended."))
             return redirect("training:record_bulk", pk=course.pk)
     return render(request, "training/course_form.html", {"form": form, "title": _("New training course")})

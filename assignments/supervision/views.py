@@ -12,7 +12,7 @@ from io import BytesIO
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -72,8 +72,8 @@ def _get_sample_for_user(request: HttpRequest, pk: int) -> InspectionSample:
 
 
 def _get_cadre_for_user(request: HttpRequest, pk) -> Cadre:
-    if not str(pk).isdigit():
-        raise PermissionDenied(_("Choose a cadre."))
+    if not str(pk).isdigit():  # ?cadre=abc: no such cadre
+        raise Http404
     return get_object_or_404(gate.cadres_for_user(request.user).select_related("unit"), pk=int(pk))
 
 
@@ -361,9 +361,14 @@ def obligation_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Replacement assigned to %(v)s.") % {"v": obligation.village.name})
             return redirect("supervision:obligation_list")
+    # No cadre of the unit is free: say so and where to register one, instead of an empty list.
+    notice = None if form.fields["cadre"].queryset.exists() else _(
+        "%(u)s has no cadre free to send: register the new cadre first (with this unit), then come back "
+        "here.") % {"u": obligation.unit.name}
     return _form_page(request, form, title=_("Replacement for %(v)s from %(u)s") % {
         "v": obligation.village.name, "u": obligation.unit.name},
-        cancel_url=reverse("supervision:obligation_list"))
+        cancel_url=reverse("supervision:obligation_list"), notice=notice,
+        notice_link=reverse("cadre_create") if notice else None)
 
 
 # --- benefits ledger ----------------------------------------------------------------------------

@@ -223,3 +223,13 @@ def test_list_pages_run_a_bounded_number_of_queries(client, world, today, django
     for name in ("inspection_list", "commendation_list", "obligation_list", "assessment_list", "benefit_arrears"):
         with django_assert_max_num_queries(14):
             assert c.get(reverse(f"supervision:{name}")).status_code == 200
+
+
+def test_a_replacement_with_no_free_cadre_says_to_register_one(client, world, today):
+    from assignments.supervision import services as sup
+
+    obligation = sup.cadre_recall(user=world.owner, assignment=world.member_assignment, reason="长期不在岗")
+    page = _as(client, world.owner).get(reverse("supervision:obligation_fulfil", args=[obligation.pk]))
+    body = page.content.decode()
+    assert 'id="form-notice"' in body and reverse("cadre_create") in body
+    assert _as(client, world.owner).get(reverse("supervision:assessment_create"), {"cadre": "abc"}).status_code == 404

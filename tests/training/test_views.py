@@ -97,6 +97,17 @@ def test_county_staff_create_a_course_then_record_attendance(client, tw):
     assert set(course.records.values_list("cadre__name", flat=True)) == {"李明", "袁杰"}
 
 
+def test_a_course_entered_ahead_of_time_opens_its_page_not_the_attendance_form(client, tw):
+    from django.utils import timezone
+
+    start = timezone.localdate() + dt.timedelta(days=20)
+    response = _as(client, tw.owner).post(reverse("training:course_create"), {
+        "title": "明年培训班", "organiser_level": "county", "start_date": start.isoformat(),
+        "end_date": (start + dt.timedelta(days=2)).isoformat(), "days": "3", "hours": "24", "location": "县委党校"})
+    course = TrainingCourse.objects.get(title="明年培训班")
+    assert response["Location"] == reverse("training:course_detail", kwargs={"pk": course.pk})
+
+
 def test_bad_course_shows_the_reason_and_saves_nothing(client, tw):
     response = _as(client, tw.owner).post(reverse("training:course_create"), {
         "title": "x", "organiser_level": "county", "start_date": "2026-10-12", "end_date": "2026-10-10", "days": "3"})
