@@ -6,11 +6,19 @@ from io import BytesIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from .models import PresenceRecord
 
-# One character per day, as county staff write the paper 考勤表.
-SHORT = {"in_village": "√", "leave": "假", "trip": "差", "absent": "×", "rejected": "驳", "missing": "未"}
+# One character per day, as county staff write the paper 考勤表 (差 假 驳 未); an English reader
+# gets letters the legend explains. √ and × read the same in both.
+SHORT = {
+    "in_village": "√", "absent": "×",
+    "leave": pgettext_lazy("attendance report mark: on leave", "L"),
+    "trip": pgettext_lazy("attendance report mark: official trip", "T"),
+    "rejected": pgettext_lazy("attendance report mark: check-in rejected", "R"),
+    "missing": pgettext_lazy("attendance report mark: working day without a record", "M"),
+}
 
 
 def monthly_report_xlsx(*, month: dt.date, area: str, days: list[dict], rows: list[dict]) -> bytes:
@@ -51,27 +59,28 @@ def monthly_report_xlsx(*, month: dt.date, area: str, days: list[dict], rows: li
         "month": f"{month:%Y-%m}", "area": area})
     title.font = Font(bold=True, size=14)
     ws.append([title])
-    ws.append([_("Legend: √ in the village, 差 official trip, 假 leave, × absent (recorded by the township), "
-                 "驳 check-in rejected by the county, 未 working day without a record; grey columns are days off")])
+    ws.append([_("Legend: √ in the village, T official trip, L leave, × absent (recorded by the township), "
+                 "R check-in rejected by the county, M working day without a record; grey columns are days off")])
     kinds = PresenceRecord.Kind
     ws.append([styled(v, font=bold) for v in [_("Township"), _("Village"), _("Cadre"), _("Role")]]
               + [styled(d["date"].day, font=bold, fill=None if d["working"] else off) for d in days]
               + [styled(str(v), font=bold) for v in [
                   kinds.IN_VILLAGE.label, kinds.TRIP.label, kinds.LEAVE.label, kinds.ABSENT.label,
-                  _("Check-ins rejected"), _("Working days without a valid record (未 and 驳)"),
+                  _("Check-ins rejected"), _("Working days without a valid record (M and R)"),
                   _("Days counted (in the village and trips)"),
                   _("Days required (pro-rated for days in post and leave)"), _("Requirement met")]])
     # "Met" only once the month is over: mid-month a cadre cannot have met a month's requirement.
     met_label = {True: _("Yes"), False: _("No"), None: _("Month not over")}
+    marks = {status: str(mark) for status, mark in SHORT.items()}  # translated once, not per cell
     for row in rows:
         a, totals, cells = row["assignment"], row["totals"], row["cells"]
         day_cells = []
         for d in days:
             status = cells.get(d["date"])
             if status in ("missing", "rejected"):
-                day_cells.append(styled(SHORT[status], fill=gap))
+                day_cells.append(styled(marks[status], fill=gap))
             else:
-                day_cells.append(SHORT.get(status))
+                day_cells.append(marks.get(status))
         met = totals["met"]
         ws.append([a.village.township.name, a.village.name, a.cadre.name, a.get_role_display()] + day_cells
                   + [totals["in_village"], totals["trip"], totals["leave"], totals["absent"], totals["rejected"],

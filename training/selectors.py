@@ -372,6 +372,11 @@ class RequirementRow:
     def share(self) -> float:
         return self.met / self.applicable if self.applicable else 0.0
 
+    @property
+    def share_percent(self) -> float:
+        """To one decimal, as the dashboard's training figure (70 % there would read 69.6 % here)."""
+        return round(100.0 * self.share, 1)
+
 
 def training_report(*, user, assignments: QuerySet[Assignment], today: dt.date) -> dict:
     """Per requirement: active cadres it applies to, share meeting it, who does not (with

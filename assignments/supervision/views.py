@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -404,21 +405,34 @@ def benefit_export(request: HttpRequest) -> HttpResponse:
     for u in data["units"]:
         ws.append([u["unit"], u["due"], u["paid"], u["arrears"], u["overpaid"], u["cadre_arrears"],
                    u["cadres_in_arrears"], u["work_funds_arrears"], u["villages_in_arrears"]])
+    # The page's headline, as the last row: the figures a reader checks the file against.
+    ws.append([_("Total"), data["total_due"], data["total_paid"], data["total_arrears"], data["total_overpaid"]])
     ws2 = wb.create_sheet(_("By cadre"))
     ws2.append([_("Cadre"), _("Dispatching unit"), _("Village"), _("Days in the village"), _("Due"), _("Paid"),
                 _("Arrears"), _("Overpaid")])
     for c in data["cadres"]:
         ws2.append([c["name"], c["unit"], c["village"], c["days"], c["due"], c["paid"], c["arrears"], c["overpaid"]])
-    for sheet in (ws, ws2):
-        for row in sheet.iter_rows(min_row=2):
+    bold = Font(bold=True)
+    for sheet, header_row in ((ws, 2), (ws2, 1)):
+        # Header in bold and kept in view; names wide enough for a unit's full name.
+        for cell in sheet[header_row]:
+            cell.font = bold
+        sheet.freeze_panes = f"A{header_row + 1}"
+        sheet.column_dimensions["A"].width = 28
+        for column in "BCDEFGHI":
+            sheet.column_dimensions[column].width = 14
+        for row in sheet.iter_rows(min_row=header_row + 1):
             for cell in row:
                 if isinstance(cell.value, type(data["total_due"])):
                     cell.number_format = "#,##0.00"
+    for cell in ws[ws.max_row]:
+        cell.font = bold
     buffer = BytesIO()
     wb.save(buffer)
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="benefits-{year}.xlsx"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, _("Benefits arrears %(y)d") % {"y": year} + ".xlsx")
     return response
 
 

@@ -74,3 +74,28 @@ def test_an_automatic_resolution_note_reads_in_the_readers_language(client, worl
     finding.refresh_from_db()
     with translation.override("en"):
         assert finding.resolution_note_text == "县里开会"
+
+
+@pytest.mark.urls("tests.attendance.urls")
+def test_the_monthly_report_marks_days_as_the_paper_form_does_in_chinese_and_with_letters_in_english(
+        client, world, settings):
+    from io import BytesIO
+
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from attendance.models import PresenceRecord
+
+    PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=TODAY, kind="trip",
+                                  source="keeper", recorded_at=timezone.now())
+    client.force_login(world.owner)
+
+    def mark(lang):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+        ws = load_workbook(BytesIO(client.get(reverse("attendance:monthly_report"), {"month": "2026-11"}).content)).active
+        row = {r[2]: r for r in ws.iter_rows(min_row=4, values_only=True)}["袁杰"]
+        return row[3 + TODAY.day], ws["A2"].value
+
+    (zh_mark, zh_legend), (en_mark, en_legend) = mark("zh-hans"), mark("en")
+    assert zh_mark == "差" and "差 公务出差" in zh_legend
+    assert en_mark == "T" and "T official trip" in en_legend

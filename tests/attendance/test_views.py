@@ -501,7 +501,7 @@ def test_monthly_report_knows_the_holidays_of_a_month_no_scan_has_covered(client
         reverse("attendance:monthly_report") + "?month=2026-10").content)).active
     row = {r[2]: r for r in ws.iter_rows(min_row=4, values_only=True)}["李明"]
     # National Day week (1-7 October 2026) is a holiday, not seven working days without a record.
-    assert row[4:4 + 7] == (None,) * 7 and row[4 + 8] == "未"
+    assert row[4:4 + 7] == (None,) * 7 and row[4 + 8] == "M"  # 未 in Chinese
     assert ws.column_dimensions["E"].fill.fgColor.rgb.endswith("E7E6E6")
 
 
@@ -578,12 +578,12 @@ def test_monthly_report_marks_gaps_and_rejected_check_ins_as_the_scans_count_the
     header = next(ws.iter_rows(min_row=3, max_row=3, values_only=True))
     row = {r[2]: r for r in ws.iter_rows(min_row=4, values_only=True)}["袁杰"]
     col = {d: 3 + d for d in (15, 16, 17, 18)}  # 0-based: four name columns, then day 1
-    assert [row[col[d]] for d in (15, 16, 17, 18)] == [None, "√", "驳", None]  # 18th: today, still open
+    assert [row[col[d]] for d in (15, 16, 17, 18)] == [None, "√", "R", None]  # 18th: today, still open
     # The rejected check-in is not a day in the village; it is a working day without a record.
     assert row[header.index("Days counted (in the village and trips)")] == 1
     assert row[header.index("In the village")] == 1 and row[header.index("Check-ins rejected")] == 1
-    missing = row[header.index("Working days without a valid record (未 and 驳)")]
-    assert missing == sum(1 for v in row[4:4 + 17] if v in ("未", "驳")) and missing >= 2
+    missing = row[header.index("Working days without a valid record (M and R)")]
+    assert missing == sum(1 for v in row[4:4 + 17] if v in ("M", "R")) and missing >= 2
     mine = 4 + [r[2] for r in ws.iter_rows(min_row=4, values_only=True)].index("袁杰")
     # The 15th, a day off: its column is grey (the header and every cell left empty).
     assert ws.column_dimensions["S"].fill.fgColor.rgb.endswith("E7E6E6")

@@ -17,7 +17,7 @@ from assignments.models import (
     InspectionSample,
     ReplacementObligation,
 )
-from assignments.supervision import services
+from assignments.supervision import selectors, services
 from attendance.models import LeaveRequest
 from tests.factories import CadreFactory
 
@@ -181,6 +181,11 @@ def test_benefits_page_and_export_show_only_the_users_scope(client, world, today
     ws = load_workbook(BytesIO(response.content))["By cadre"]
     rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     assert Decimal(str(rows[world.cadre.name][6])) == Decimal("300")  # insurance only: health check paid
+    units = load_workbook(BytesIO(response.content))["By unit"]
+    total = [r for r in units.iter_rows(min_row=3, values_only=True)][-1]
+    data = selectors.benefit_arrears(user=world.owner, year=2026)
+    assert total[0] == "Total" and Decimal(str(total[3])) == data["total_arrears"]  # the page's headline
+    assert units.freeze_panes == "A3"
     for user in (world.township_staff, world.cadre_user):
         assert _as(client, user).get(reverse("supervision:benefit_arrears")).status_code == 403
         assert _as(client, user).get(reverse("supervision:benefit_export")).status_code == 403
