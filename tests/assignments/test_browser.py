@@ -45,3 +45,13 @@ def test_county_officer_registers_assigns_and_sees_cadre_on_village_page(world, 
     assert Assignment.objects.get(cadre=cadre, end_date__isnull=True).village == world.village2
     if os.environ.get("ZHUCUN_SCREENSHOTS"):  # refresh the README's pictures on demand
         page.screenshot(path="docs/screenshots/village-detail.png", full_page=True)
+
+
+def test_a_long_text_box_counts_what_is_left_and_turns_red_at_the_limit(world, live_server, page):
+    browser_login(page, live_server, "owner")
+    page.goto(f"{live_server.url}/supervision/assessments/new/?cadre={world.cadre.pk}&year=2025")
+    box = page.locator("textarea[name=comments]")
+    counter = box.locator("xpath=following-sibling::div[contains(@class, 'form-text')][1]")
+    assert counter.inner_text() == "0 / 2000"
+    box.fill("好" * 2500)  # more than the box holds: the browser keeps 2,000
+    assert counter.inner_text() == "2000 / 2000" and "text-danger" in counter.get_attribute("class")
