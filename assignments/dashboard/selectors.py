@@ -297,6 +297,11 @@ def dashboard_for_region(*, region: Region, today: dt.date, trend_days: int = 90
     # the system was in use, or a day nobody recorded), not a day everyone was away: its rate is
     # None, a gap in the chart and an empty cell in the export, rather than 0 %; the table's
     # 30-day and last-working-day rates leave such days out for the same reason.
+    if child_level != "village" and yesterday is not None and not by_day.get(yesterday, (0, 0, 0))[2]:
+        # Between midnight and the 01:00 job the last working day has no summary yet: the last
+        # day that has one stands in (the card names its date) instead of "no data".
+        summarised = [d for d in working if by_day.get(d, (0, 0, 0))[2]]
+        yesterday = summarised[-1] if summarised else yesterday
     for r, day, e, p in in_window:
         if by_day[day][2]:
             r.expected_30 += e

@@ -282,3 +282,14 @@ def test_the_map_knows_which_figures_are_rates(world, client):
     client.force_login(world.city_reviewer)
     assert client.get(URL).context["chart_data"]["map"]["percent"] is True
     assert client.get(URL, {"figure": "open_findings"}).context["chart_data"]["map"]["percent"] is False
+
+
+def test_before_the_nightly_summary_the_last_summarised_day_stands_in_for_yesterday(world):
+    today = timezone.localdate()
+    day = _last_working_day(today)
+    before = WorkingDay.objects.filter(date__lt=day, is_working_day=True).order_by("-date").first().date
+    PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=before, kind="in_village",
+                                  source="self", recorded_at=timezone.now())
+    presence_summaries_refresh(days=[before])  # the last working day itself is not summarised yet
+    board = dashboard_for_region(region=world.county, today=today)
+    assert board.yesterday == before and _row(board, world.township).rate_yesterday == 50.0
