@@ -27,8 +27,10 @@ class VillageFilter(_Filter):
     ]
 
     q = django_filters.CharFilter(label=_("Name or code"), method="filter_q")
-    county = django_filters.ModelChoiceFilter(label=_("County"), queryset=Region.objects.none())
-    township = django_filters.ModelChoiceFilter(label=_("Township"), queryset=Region.objects.none())
+    county = django_filters.ModelChoiceFilter(label=_("County"), queryset=Region.objects.none(),
+                                              empty_label=_("All counties"))
+    township = django_filters.ModelChoiceFilter(label=_("Township"), queryset=Region.objects.none(),
+                                                empty_label=_("All townships"))
     category = django_filters.ChoiceFilter(
         label=_("Category"), choices=VillageCategory.choices, method="filter_category",
     )

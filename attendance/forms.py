@@ -92,9 +92,13 @@ class FindingFilterForm(forms.Form):
         # them stays short; a township is named with its county where several counties show.
         super().__init__(*args, **kwargs)
         if counties is not None:
-            self.fields["county"] = forms.ModelChoiceField(
+            field = forms.ModelChoiceField(
                 label=_("County"), required=False, queryset=counties, empty_label=_("All counties"),
                 widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}))
+            # Across cities a county's name is not unique (市中区 in 内江市 and in 乐山市).
+            if len({c.parent_id for c in counties}) > 1:
+                field.label_from_instance = lambda c: f"{c.parent.name} · {c.name}"
+            self.fields["county"] = field
         if townships is not None:
             field = forms.ModelChoiceField(
                 label=_("Township"), required=False, queryset=townships, empty_label=_("All townships"),

@@ -239,7 +239,7 @@ def review_queue_for_user(user) -> QuerySet[PresenceRecord]:
 def work_waiting_for_user(*, user, today: dt.date) -> dict[str, int] | None:
     """What waits for a township or county officer today, for the top of their overview: leave
     to decide, check-ins to review (county), open findings, and today's records against the
-    cadres in post they keep. Five counting queries; None for other roles."""
+    cadres in post they keep (and whether today expects any). Six queries; None for other roles."""
     q = keeper_assignments_q(user)
     if q is None:
         return None
@@ -251,6 +251,8 @@ def work_waiting_for_user(*, user, today: dt.date) -> dict[str, int] | None:
         # Cadres, not postings: a cadre moving villages today has two.
         "in_post": in_post.values("cadre_id").distinct().count(),
         "recorded": PresenceRecord.objects.filter(date=today, cadre_id__in=in_post.values("cadre_id")).count(),
+        # On a day off, "1 of 15 recorded" would read as 14 missing.
+        "working": month_working_days(today, today)[today],
     }
 
 
@@ -407,18 +409,27 @@ def monthly_report_size(*, assignments: QuerySet[Assignment], month: dt.date) ->
     return assignments.filter(in_post_between(first, last)).count()
 
 
-def presence_required_days(*, first: dt.date, last: dt.date, start: dt.date, end: dt.date | None, leave: int,
-                           working: list[dt.date], minimum: int) -> int:
+def presence_requirement(*, first: dt.date, last: dt.date, start: dt.date, end: dt.date | None, leave: int,
+                         working: list[dt.date], minimum: int) -> tuple[int, int, bool]:
     """The in-village days a posting owes in the month first..last: MIN_DAYS_IN_VILLAGE_PER_MONTH
     pro-rated by the days in post minus the days on leave, floor(minimum × (days in post − leave)
     / days in month), and never more than the working days in post minus the leave — a month with
     long holidays (October, Spring Festival) has fewer than 20 working days, and a cadre present
-    on every one of them has done what was asked. `working`: the month's working days, sorted."""
+    on every one of them has done what was asked. `working`: the month's working days, sorted.
+    Returns (required, days in post, whether the working days were the bound), so a message can
+    say which rule gave the number."""
     lo, hi = max(start, first), min(end or last, last)
     in_post = (hi - lo).days + 1
     working_in_post = bisect.bisect_right(working, hi) - bisect.bisect_left(working, lo)
     month_days = (last - first).days + 1
-    return min((minimum * max(in_post - leave, 0)) // month_days, max(working_in_post - leave, 0))
+    pro_rated = (minimum * max(in_post - leave, 0)) // month_days
+    by_working_days = max(working_in_post - leave, 0)
+    return min(pro_rated, by_working_days), in_post, by_working_days < pro_rated
+
+
+def presence_required_days(**kwargs) -> int:
+    """presence_requirement's number alone (same keyword arguments)."""
+    return presence_requirement(**kwargs)[0]
 
 
 def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,

@@ -45,7 +45,7 @@ from .selectors import (
     month_bounds,
     monthly_report_rows,
     monthly_report_scope,
-    presence_required_days,
+    presence_requirement,
     rule,
 )
 
@@ -1116,18 +1116,22 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
     # thousands of rows at month end.
     msgid = gettext_noop("%(p)d days in the village in %(m)s; %(r)d required (%(min)d a month, pro-rated for %(d)d "
                          "days in post and %(l)d days of leave).")
+    # When the month's working days are the bound (October, Spring Festival), say so: "20 a month,
+    # pro-rated for 31 days in post" alone does not explain an 18.
+    msgid_working = gettext_noop("%(p)d days in the village in %(m)s; %(r)d required (the working days while in "
+                                 "post, %(l)d days of leave deducted; fewer than %(min)d a month).")
     with translation.override(settings.LANGUAGE_CODE):
-        template = _(msgid)
+        templates = {False: _(msgid), True: _(msgid_working)}
     for aid, cadre_id, village_id, county_id, start, end in assignments:
-        in_post = (min(end or last, last) - max(start, first)).days + 1
         present, leave = counts.get(aid, (0, 0))
-        required = presence_required_days(first=first, last=last, start=start, end=end, leave=leave,
-                                          working=working, minimum=minimum)
+        required, in_post, by_working_days = presence_requirement(
+            first=first, last=last, start=start, end=end, leave=leave, working=working, minimum=minimum)
         if present < required:
             severity = Finding.Severity.CRITICAL if present * 2 < required else Finding.Severity.WARNING
             values = {"p": present, "m": period, "r": required, "min": minimum, "d": in_post, "l": leave}
             rows[(aid, period)] = (cadre_id, village_id, county_id, severity,
-                                   (template % values, {"parts": [[msgid, values]]}))
+                                   (templates[by_working_days] % values,
+                                    {"parts": [[msgid_working if by_working_days else msgid, values]]}))
     existing = Finding.objects.filter(kind=Finding.Kind.PRESENCE_SHORTFALL, period=period).filter(
         _county_q(county, "county_id"))
     created, updated, resolved = _upsert_findings(

@@ -216,7 +216,11 @@ def leave_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, _("Leave request saved: %(days)d days.") % {"days": leave.days})
+            if leave.status == LeaveRequest.Status.SUBMITTED:
+                messages.success(request, _("Leave request of %(days)d days submitted: %(who)s decides.") % {
+                    "days": leave.days, "who": selectors.leave_decider_label(leave=leave)})
+            else:
+                messages.success(request, _("Leave request saved as a draft: %(days)d days.") % {"days": leave.days})
             return redirect("attendance:leave_detail", pk=leave.pk)
     return render(request, "attendance/form.html", {
         "form": form, "title": _("Ask for leave"), "cancel_url": reverse("attendance:leave_list"),
@@ -338,6 +342,11 @@ def keeper_grid(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("Already recorded differently (use a correction with a reason): %(names)s")
                                  % {"names": list_join(result.conflicts)})
         return redirect(f"{reverse('attendance:keeper_grid')}?day={day.isoformat()}")
+    if day > timezone.localdate():
+        # A day to come has nothing to record yet (leave approved for it is already on it).
+        messages.info(request, _("%(d)s has not come yet: attendance is recorded on the day or after.") % {
+            "d": day.isoformat()})
+        return redirect("attendance:keeper_grid")
     rows = selectors.keeper_grid_rows(user=request.user, day=day)
     services.working_days_ensure(start=day, end=day)
     return render(request, "attendance/keeper_grid.html", {
@@ -410,7 +419,7 @@ def _findings_for_request(request: HttpRequest) -> tuple[FindingFilterForm, Quer
     """The findings list's filters, parsed, and the findings they select inside the user's
     scope (the page and its export use the same). Also whether several counties show."""
     regions = gate.regions_for_user(request.user)
-    counties = regions.filter(level=Region.Level.COUNTY).order_by("code")
+    counties = regions.filter(level=Region.Level.COUNTY).select_related("parent").order_by("code")
     counties = counties if counties.count() > 1 else None
     townships = regions.filter(level=Region.Level.TOWNSHIP).select_related("parent").order_by("code")
     # Offered where it narrows something and stays short: county and city staff, not a township

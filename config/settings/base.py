@@ -120,6 +120,8 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# A list filter left empty means "all", and says so (django-filter's default is "---------").
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 # Celery: Redis when REDIS_URL is set, otherwise tasks run eagerly in-process.
 REDIS_URL = env("REDIS_URL", default="")

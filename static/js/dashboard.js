@@ -67,6 +67,9 @@
           series: [{ type: "map", map: "zhucun-sub", roam: true, name: data.map.label,
                      // Dark label text with a light outline: readable on the palest and darkest fill.
                      label: { show: true, fontSize: 10, color: "#212529", textBorderColor: "#fff", textBorderWidth: 2 },
+                     // Small neighbours (成都, 德阳, 资阳…) would print their names on top of each
+                     // other: those that collide are hidden; the tooltip still names every place.
+                     labelLayout: { hideOverlap: true },
                      data: Object.keys(values).map(function (k) { return { name: k, value: values[k] }; }) }],
         });
         window.addEventListener("resize", function () { m.resize(); });

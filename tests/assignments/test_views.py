@@ -357,7 +357,13 @@ def test_overview_shows_township_and_county_staff_what_waits_for_them(client, wo
     client.force_login(world.township_staff)
     waiting = client.get(reverse("home")).context["waiting"]
     # Two cadres in post in 陵江镇, one recorded today; the 2-day leave is the township's to decide.
-    assert waiting == {"leave": 1, "review": 0, "findings": 0, "in_post": 2, "recorded": 1}
+    assert waiting == {"leave": 1, "review": 0, "findings": 0, "in_post": 2, "recorded": 1, "working": True}
+    # On a day off the overview does not count records against the cadres in post.
+    from attendance.models import WorkingDay
+
+    WorkingDay.objects.update_or_create(date=today, defaults={"is_working_day": False, "source": "manual"})
+    page = client.get(reverse("home"))
+    assert page.context["waiting"]["working"] is False and "1 of 2 recorded" not in page.content.decode()
     client.force_login(world.owner)
     page = client.get(reverse("home"))
     assert page.context["waiting"]["leave"] == 0 and page.context["waiting"]["review"] == 1

@@ -137,3 +137,11 @@ def test_a_too_long_text_is_refused_in_our_words_not_djangos(client, world):
     body = response.content.decode()
     assert "最多32个字（现有40个）。" in body and "变量" not in body
     assert not DispatchingUnit.objects.filter(name="苍溪县水务局").exists()
+
+
+def test_list_filters_offer_all_instead_of_dashes(client, world):
+    client.force_login(world.owner)
+    for name in ("village_list", "cadre_list", "unit_list"):
+        body = client.get(reverse(name)).content.decode()
+        assert "---------" not in body, name
+    assert "全部乡镇" in client.get(reverse("village_list")).content.decode()

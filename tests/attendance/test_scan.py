@@ -272,3 +272,6 @@ def test_present_on_every_working_day_of_a_holiday_month_is_no_shortfall(world):
     services.attendance_scan(day=dt.date(2026, 10, 31))
     short = set(Finding.objects.filter(kind=Finding.Kind.PRESENCE_SHORTFALL).values_list("cadre__name", flat=True))
     assert "袁杰" not in short and "李明" in short
+    # The finding says the working days were the bound, not "20 a month, pro-rated for 31 days".
+    detail = Finding.objects.get(kind=Finding.Kind.PRESENCE_SHORTFALL, cadre=world.member).detail
+    assert f"{len(working)} required (the working days while in post" in detail

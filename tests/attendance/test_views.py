@@ -216,6 +216,17 @@ def test_calendar_is_visible_in_scope_only(client, world, today):
     assert mine["Location"] == reverse("attendance:calendar", args=[world.cadre.pk])
 
 
+def test_calendar_marks_a_check_in_waiting_for_the_countys_review(client, world, today):
+    from django.utils import timezone
+
+    PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=dt.date(2026, 11, 17),
+                                  kind="in_village", source="self", recorded_at=timezone.now(),
+                                  review_status="needs_review")
+    body = _as(client, world.cadre_user).get(reverse("attendance:calendar", args=[world.cadre.pk])).content.decode()
+    cell = body.split('data-date="2026-11-17"')[1].split("</td>")[0]
+    assert 'data-review="pending"' in cell and 'data-review="pending"' not in body.split('data-date="2026-11-16"')[1].split("</td>")[0]
+
+
 def test_calendar_says_what_the_month_asks_for_and_whether_a_past_month_met_it(client, world, today):
     from assignments.models import Finding
 
@@ -247,6 +258,17 @@ def test_keeper_grid_records_the_township_and_refuses_others(client, world, toda
     assert PresenceRecord.objects.count() == 1
     for user in (world.cadre_user, world.liaison, world.city_reviewer):
         assert _as(client, user).get(reverse("attendance:keeper_grid")).status_code == 403
+
+
+def test_keeper_grid_has_no_future_days_and_no_save_button_once_the_day_is_full(client, world, today):
+    t = _as(client, world.township_staff)
+    response = t.get(reverse("attendance:keeper_grid"), {"day": "2026-12-02"}, follow=True)
+    assert response.context["day"] == TODAY and "has not come yet" in response.content.decode()
+    assert 'max="2026-11-18"' in response.content.decode()
+    t.post(reverse("attendance:keeper_grid"), {"day": "2026-11-17", f"kind_{world.cadre.pk}": "in_village",
+                                                f"kind_{world.member.pk}": "in_village"})
+    full = t.get(reverse("attendance:keeper_grid"), {"day": "2026-11-17"}).content.decode()
+    assert "Save the day" not in full and "Save the day" in t.get(reverse("attendance:keeper_grid")).content.decode()
 
 
 def test_county_staff_turn_location_check_in_on_with_a_basis_and_cadres_are_asked_for_their_position(
@@ -411,6 +433,8 @@ def test_a_city_reviewer_filters_findings_by_county_and_sees_where_and_whose(cli
         return {f.cadre.name for f in c.get(url, {"county": county.pk}).context["page"]}
 
     assert names(world.county) == {"袁杰", "李明"} and "袁杰" not in names(world.neighbour_county)
+    # The province's counties come from several cities: each is named with its city.
+    assert "广元市 · 苍溪县" in _as(client, world.province_reviewer).get(url).content.decode()
     # A county officer sees one county: no county filter, no county on each line.
     assert 'name="county"' not in _as(client, world.owner).get(url).content.decode()
 

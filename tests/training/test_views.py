@@ -329,3 +329,10 @@ def test_report_export_titles_the_sheets_and_lists_id_unit_and_village(client, t
     expected_id = tw.member.id_number if full else tw.member.masked_id_number
     assert row[1:6] == ["陵江镇", "山水村", "李明", expected_id, "苍溪县农业农村局"]
     assert ("*" in row[4]) is not full
+
+
+def test_a_cadre_reaches_their_own_training_from_the_menu(client, tw):
+    c = _as(client, tw.cadre_user)
+    menu_link = reverse("training:cadre_training", kwargs={"pk": tw.cadre.pk})
+    assert menu_link in c.get(reverse("attendance:checkin")).content.decode()
+    assert c.get(menu_link).status_code == 200
