@@ -386,7 +386,7 @@ def training_report(*, user, assignments: QuerySet[Assignment], today: dt.date) 
     active = assignments.filter(end_date__isnull=True)
     rows = list(active.values(
         "id", "cadre_id", "cadre__name", "cadre__id_number", "cadre__county_id", "cadre__birth_date",
-        "cadre__unit__name", "village__name", "village__township__name", "village__county_id",
+        "cadre__unit__name", "village__name", "village__township__name", "village__county_id", "village__county__name",
         "village__county__parent__parent_id", "start_date", "planned_end_date",
     ).order_by("village__township__code", "village__code", "cadre__name"))
     progress = progress_by_cadre(requirements=requirements, today=today, assignments=active)
@@ -407,10 +407,12 @@ def training_report(*, user, assignments: QuerySet[Assignment], today: dt.date) 
             line.unmet.append({
                 "cadre_id": a["cadre_id"], "cadre": a["cadre__name"], "id_number": _id_number_for(user, a),
                 "unit": a["cadre__unit__name"], "village": a["village__name"],
-                "township": a["village__township__name"], "months_left": months_between(today, end),
+                "township": a["village__township__name"], "county": a["village__county__name"],
+                "months_left": months_between(today, end),
                 "period_end": end, "courses": p.courses, "hours": p.hours,
             })
-        line.unmet.sort(key=lambda u: (u["months_left"], u["township"], u["cadre"]))
+        # The nearest deadline first (months left alone ties many), then by place.
+        line.unmet.sort(key=lambda u: (u["months_left"], u["period_end"], u["county"], u["township"], u["cadre"]))
         table.append(line)
     by_level = (
         TrainingRecord.objects.filter(

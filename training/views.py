@@ -313,6 +313,8 @@ def report(request: HttpRequest) -> HttpResponse:
         townships = gate.regions_for_user(request.user).filter(parent=region).order_by("code")
     return render(request, "training/report.html", {
         "area": area, "region": region, "report": data, "choices": choices, "townships": townships,
+        # A city's or a unit's cadres serve in several counties: each row names its county.
+        "show_county": data is not None and (region is None or region.level == Region.Level.CITY),
         "export_query": f"?region={region.pk}" if region is not None else "",
     })
 

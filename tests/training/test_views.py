@@ -188,9 +188,12 @@ def test_reviewer_picks_a_county_and_a_city_reviewer_starts_on_the_whole_city(cl
     assert city["region"] == tw.city and city["report"]["active"] >= 2  # the city's, without picking
     assert c.get(reverse("training:report") + f"?region={tw.county.pk}").context["report"]["active"] == 2
     assert c.get(reverse("training:report") + f"?region={tw.far_county.pk}").status_code == 404
+    assert city["show_county"] is True
     # The province picks a city or a county first (the whole province is too large for a page).
     p = _as(client, tw.province_reviewer)
     assert p.get(reverse("training:report")).context["report"] is None
+    assert 'id="choose-area"' in p.get(reverse("training:report")).content.decode()
+    assert p.get(reverse("training:report"), {"region": tw.county.pk}).context["show_county"] is False
     assert p.get(reverse("training:report"), {"region": tw.city.pk}).context["report"]["active"] == \
         city["report"]["active"]
 
