@@ -8,6 +8,7 @@ user's to act on is a 403 (the services raise PermissionDenied, Django answers 4
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -349,7 +350,12 @@ def keeper_grid(request: HttpRequest) -> HttpResponse:
         return redirect("attendance:keeper_grid")
     rows = selectors.keeper_grid_rows(user=request.user, day=day)
     services.working_days_ensure(start=day, end=day)
+    # "Correct" on a row opens the correction form for that cadre (and keeps what was typed after
+    # a refusal).
+    correct = request.GET.get("correct", "")
+    correct_row = next((a for a in rows if str(a.cadre_id) == correct), None)
     return render(request, "attendance/keeper_grid.html", {
+        "correct_row": correct_row, "correct_reason": request.GET.get("reason", "")[:200],
         "working": selectors.month_working_days(day, day)[day],
         "rows": rows, "recorded": sum(1 for a in rows if a.record), "present": PresenceRecord.Kind.IN_VILLAGE,
         "day": day, "kinds": PresenceRecord.Kind.choices,
@@ -368,15 +374,17 @@ def presence_correct(request: HttpRequest) -> HttpResponse:
         return redirect("attendance:keeper_grid")
     d = form.cleaned_data
     cadre = _get_cadre_for_user(request, d["cadre"])
+    back = f"{reverse('attendance:keeper_grid')}?day={min(d['day'], timezone.localdate()).isoformat()}"
     try:
         services.presence_correct(user=request.user, cadre=cadre, day=d["day"], kind=d["kind"], reason=d["reason"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Record for %(name)s on %(day)s corrected.") % {
-            "name": cadre.name, "day": d["day"].isoformat()})
+        # Back to the same cadre's correction, with the reason as typed.
+        return redirect(f"{back}&{urlencode({'correct': cadre.pk, 'reason': d['reason']})}#correction")
+    messages.success(request, _("Record for %(name)s on %(day)s corrected.") % {
+        "name": cadre.name, "day": d["day"].isoformat()})
     # Back to the day's grid (today's, if the day asked for lies ahead and cannot be kept yet).
-    return redirect(f"{reverse('attendance:keeper_grid')}?day={min(d['day'], timezone.localdate()).isoformat()}")
+    return redirect(back)
 
 
 # --- county: review queue ------------------------------------------------------------------------

@@ -178,7 +178,10 @@ def test_a_correction_that_fails_returns_to_a_grid_that_can_be_kept(client, worl
     response = _as(client, world.township_staff).post(reverse("attendance:presence_correct"), {
         "cadre": world.cadre.pk, "day": (TODAY + dt.timedelta(days=5)).isoformat(), "kind": "in_village",
         "reason": "补录"})
-    assert response.url.endswith(f"?day={TODAY.isoformat()}")
+    assert f"?day={TODAY.isoformat()}&correct={world.cadre.pk}&reason=" in response.url
+    # The grid reopens the correction for that cadre with the reason as typed.
+    page = _as(client, world.township_staff).get(response.url)
+    assert page.context["correct_row"].cadre_id == world.cadre.pk and 'value="补录"' in page.content.decode()
     response = _as(client, world.township_staff).post(reverse("attendance:presence_correct"), {
         "cadre": world.cadre.pk, "day": (world.assignment.start_date - dt.timedelta(days=1)).isoformat(),
         "kind": "in_village", "reason": "补录"}, follow=True)
@@ -314,6 +317,16 @@ def test_keeper_grid_flags_a_check_in_the_county_rejected(client, world, today):
                                   recorded_at=timezone.now(), review_status=PresenceRecord.Review.REJECTED)
     page = _as(client, world.township_staff).get(reverse("attendance:keeper_grid")).content.decode()
     assert "Rejected after review" in page
+
+
+def test_each_recorded_row_has_its_correction_and_leave_is_offered_only_under_approved_leave(client, world, today):
+    services.presence_checkin(user=world.cadre_user)
+    t = _as(client, world.township_staff)
+    page = t.get(reverse("attendance:keeper_grid"), {"day": "2026-11-18"}).content.decode()
+    assert f"correct={world.cadre.pk}#correction" in page
+    opened = t.get(reverse("attendance:keeper_grid"), {"day": "2026-11-18", "correct": world.cadre.pk})
+    form = opened.content.decode().split('id="correction"')[1]
+    assert form.startswith(" open") and 'value="leave"' not in form.split("</select>")[1]
 
 
 def test_keeper_correction_needs_a_reason(client, world, today):
