@@ -356,6 +356,8 @@ def keeper_grid(request: HttpRequest) -> HttpResponse:
     correct_row = next((a for a in rows if str(a.cadre_id) == correct), None)
     return render(request, "attendance/keeper_grid.html", {
         "correct_row": correct_row, "correct_reason": request.GET.get("reason", "")[:200],
+        # A check-in under review or rejected is the county's to change (services.presence_correct).
+        "is_county": gate.scope_for_user(request.user).role == Role.COUNTY,
         "working": selectors.month_working_days(day, day)[day],
         "rows": rows, "recorded": sum(1 for a in rows if a.record), "present": PresenceRecord.Kind.IN_VILLAGE,
         "day": day, "kinds": PresenceRecord.Kind.choices,

@@ -327,6 +327,11 @@ def test_each_recorded_row_has_its_correction_and_leave_is_offered_only_under_ap
     opened = t.get(reverse("attendance:keeper_grid"), {"day": "2026-11-18", "correct": world.cadre.pk})
     form = opened.content.decode().split('id="correction"')[1]
     assert form.startswith(" open") and 'value="leave"' not in form.split("</select>")[1]
+    # A check-in under review is the county's: the township gets no link for it, the county does.
+    PresenceRecord.objects.filter(cadre=world.cadre).update(review_status="needs_review")
+    link = f"correct={world.cadre.pk}#correction"
+    assert link not in t.get(reverse("attendance:keeper_grid"), {"day": "2026-11-18"}).content.decode()
+    assert link in _as(client, world.owner).get(reverse("attendance:keeper_grid"), {"day": "2026-11-18"}).content.decode()
 
 
 def test_keeper_correction_needs_a_reason(client, world, today):
