@@ -206,7 +206,8 @@ def keeper_assignments_q(user) -> Q | None:
 
 def keeper_grid_rows(*, user, day: dt.date) -> list[Assignment]:
     """The assignments in post on `day` that the user keeps, each with `.record` (that day's
-    PresenceRecord or None) and `.leave_covered`: three queries for the whole township or county."""
+    PresenceRecord or None), `.correction` (the reason of its latest correction, or "") and
+    `.leave_covered`: four queries for the whole township or county."""
     rows = list(
         Assignment.objects.filter(keeper_assignments_q(user)).filter(active_on(day))
         .select_related("cadre", "village", "village__township").order_by("village__code", "role", "cadre__name")
@@ -217,8 +218,18 @@ def keeper_grid_rows(*, user, day: dt.date) -> list[Assignment]:
     unrecorded = [a.cadre_id for a in rows if a.cadre_id not in records]
     covered = set(LeaveRequest.objects.filter(leave_covers(day), cadre_id__in=unrecorded)
                   .values_list("cadre_id", flat=True)) if unrecorded else set()
+    # The reason of each record's latest correction (services.presence_correct stores it as the
+    # history's change reason), so the grid says a row was changed and why.
+    corrections: dict[int, str] = {}
+    for record_id, reason in (
+        PresenceRecord.history.filter(id__in=[r.pk for r in records.values()], history_type="~")
+        .exclude(history_change_reason__isnull=True).exclude(history_change_reason="")
+        .order_by("id", "history_date").values_list("id", "history_change_reason")
+    ):
+        corrections[record_id] = reason  # later rows overwrite: the latest wins
     for a in rows:
         a.record = records.get(a.cadre_id)
+        a.correction = corrections.get(a.record.pk, "") if a.record else ""
         a.leave_covered = a.cadre_id in covered
     return rows
 

@@ -342,6 +342,8 @@ def test_keeper_correction_needs_a_reason(client, world, today):
     assert PresenceRecord.objects.get(cadre=world.cadre).kind == "in_village"
     t.post(url, {"cadre": world.cadre.pk, "day": "2026-11-18", "kind": "absent", "reason": "暗访不在"})
     assert PresenceRecord.objects.get(cadre=world.cadre).kind == "absent"
+    # The grid says the row was corrected, and why.
+    assert "Corrected: 暗访不在" in t.get(reverse("attendance:keeper_grid"), {"day": "2026-11-18"}).content.decode()
     assert t.post(url, {"cadre": world.neighbour_cadre.pk, "day": "2026-11-18", "kind": "absent",
                         "reason": "x"}).status_code == 404
 
