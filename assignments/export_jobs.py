@@ -30,6 +30,11 @@ logger = logging.getLogger(__name__)
 EXPORT_KEEP_DAYS = 7
 
 
+def _kept_since(now: dt.datetime | None = None) -> dt.datetime:
+    """Jobs asked for before this are past their keeping time."""
+    return (now or timezone.now()) - dt.timedelta(days=EXPORT_KEEP_DAYS)
+
+
 def sync_max_rows() -> int:
     return settings.ZHUCUN.get("EXPORT_SYNC_MAX_ROWS", 5000)
 
@@ -72,7 +77,7 @@ def export_job_start(*, user, kind: str, params: dict[str, list[str]], rows: int
     if kind not in BUILDERS:
         raise ValueError(kind)
     with transaction.atomic():
-        ExportJob.objects.filter(user=user, created_at__lt=timezone.now() - dt.timedelta(days=EXPORT_KEEP_DAYS)).delete()
+        ExportJob.objects.filter(user=user, created_at__lt=_kept_since()).delete()
         job = ExportJob.objects.create(user=user, kind=kind, params=params, rows=rows)
         transaction.on_commit(lambda: _enqueue(job))
     return job
@@ -96,8 +101,7 @@ def _enqueue(job: ExportJob) -> None:
 def export_jobs_prune(*, now: dt.datetime | None = None) -> int:
     """Drop every user's jobs (and their files) past the keeping time; nightly, so a file does
     not stay in the database until its owner happens to export again. Returns how many."""
-    cutoff = (now or timezone.now()) - dt.timedelta(days=EXPORT_KEEP_DAYS)
-    deleted, _by_model = ExportJob.objects.filter(created_at__lt=cutoff).delete()
+    deleted, _by_model = ExportJob.objects.filter(created_at__lt=_kept_since(now)).delete()
     return deleted
 
 
@@ -123,5 +127,4 @@ def export_job_run(*, job_id: int) -> ExportJob:
 
 def export_jobs_for_user(user) -> QuerySet[ExportJob]:
     """The user's own jobs of the keeping time, without their files."""
-    since = timezone.now() - dt.timedelta(days=EXPORT_KEEP_DAYS)
-    return ExportJob.objects.filter(user=user, created_at__gte=since).defer("content")
+    return ExportJob.objects.filter(user=user, created_at__gte=_kept_since()).defer("content")

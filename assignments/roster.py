@@ -245,6 +245,18 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def text_safe(ws, value):
+    """A value for a write-only sheet's row: typed text that begins with "=" stays text (a cell
+    must not become a formula because of what someone typed); anything else as it is."""
+    if isinstance(value, str) and value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def _roster_workbook(dataset: tablib.Dataset) -> bytes:
     """The roster as a county officer reads it: one sheet named 花名册, a bold header row that
     stays in view, and columns wide enough for their Chinese text.
@@ -268,17 +280,14 @@ def _roster_workbook(dataset: tablib.Dataset) -> bytes:
         ws.column_dimensions[get_column_letter(i + 1)].width = min(max(widest + 2, 6), 40)
     bold = Font(bold=True)
 
-    def cell(value, *, font=None):
+    def header(value):
         c = WriteOnlyCell(ws, value=value)
-        if font is not None:
-            c.font = font
-        if isinstance(value, str) and value.startswith("="):
-            c.data_type = "s"
+        c.font = bold
         return c
 
-    ws.append([cell(h, font=bold) for h in headers])
+    ws.append([header(h) for h in headers])
     for row in dataset:
-        ws.append([cell(v) if isinstance(v, str) and v.startswith("=") else v for v in row])
+        ws.append([text_safe(ws, v) for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -327,6 +327,16 @@ def villages_with_team_counts(qs: QuerySet[Village]) -> QuerySet[Village]:
     )
 
 
+def villages_listed_for_user(user) -> QuerySet[Village]:
+    """The village list: the user's villages with their team counts, in code order. A liaison
+    also reads villages their cadres served in before; `ours_now` says where one serves now."""
+    qs = villages_with_team_counts(villages_for_user(user).select_related("township")).order_by("code")
+    if scope_for_user(user).role == Role.UNIT:
+        qs = qs.annotate(ours_now=Exists(Assignment.objects.filter(
+            village=OuterRef("pk"), end_date__isnull=True, cadre__in=cadres_for_user(user))))
+    return qs
+
+
 def cadres_with_active_assignment(qs: QuerySet[Cadre]) -> QuerySet[Cadre]:
     """Attach the active assignment (and its village) without a query per row."""
     return qs.select_related("unit", "county").prefetch_related(

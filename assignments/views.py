@@ -11,7 +11,6 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -159,13 +158,7 @@ def township_create(request: HttpRequest) -> HttpResponse:
 
 @profile_required
 def village_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.villages_with_team_counts(
-        selectors.villages_for_user(request.user).select_related("township")
-    ).order_by("code")
-    if selectors.scope_for_user(request.user).role == Role.UNIT:
-        # A liaison also reads villages their cadres served in before; say which are past.
-        qs = qs.annotate(ours_now=Exists(Assignment.objects.filter(
-            village=OuterRef("pk"), end_date__isnull=True, cadre__in=selectors.cadres_for_user(request.user))))
+    qs = selectors.villages_listed_for_user(request.user)
     flt = VillageFilter(request.GET or None, queryset=qs, user=request.user)
     page = _page(request, flt.qs)
     return render(request, "assignments/village_list.html", {

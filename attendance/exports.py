@@ -99,7 +99,7 @@ def findings_xlsx(*, findings) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    from assignments.roster import display_width
+    from assignments.roster import display_width, text_safe
 
     headers = [_("Kind"), _("Severity"), _("Status"), _("County"), _("Township"), _("Village"), _("Cadre"),
                _("Dispatching unit"), _("Period"), _("Detail"), _("First seen"), _("Last seen"), _("Resolved at"),
@@ -121,16 +121,9 @@ def findings_xlsx(*, findings) -> bytes:
     def local(moment):
         return timezone.localtime(moment).replace(tzinfo=None) if moment else None
 
-    def text(value):
-        # Typed text (a resolution note) that begins with "=" stays text, never a formula.
-        if isinstance(value, str) and value.startswith("="):
-            cell = WriteOnlyCell(ws, value=value)
-            cell.data_type = "s"
-            return cell
-        return value
-
     for f in findings.iterator(chunk_size=2000):
-        ws.append([text(v) for v in (
+        # Typed text (a resolution note) that begins with "=" stays text, never a formula.
+        ws.append([text_safe(ws, v) for v in (
             f.get_kind_display(), f.get_severity_display(), f.get_status_display(), f.county.name,
             f.village.township.name, f.village.name, f.cadre.name, f.cadre.unit.name, f.period_label,
             f.detail_text, local(f.first_seen), local(f.last_seen), local(f.resolved_at),

@@ -206,8 +206,9 @@ def keeper_assignments_q(user) -> Q | None:
 
 def keeper_grid_rows(*, user, day: dt.date) -> list[Assignment]:
     """The assignments in post on `day` that the user keeps, each with `.record` (that day's
-    PresenceRecord or None), `.correction` (the reason of its latest correction, or "") and
-    `.leave_covered`: four queries for the whole township or county."""
+    PresenceRecord or None), `.countys` (the record is the county's to change, see
+    correction_left_to_county) and `.leave_covered`: three queries for the whole township or
+    county."""
     rows = list(
         Assignment.objects.filter(keeper_assignments_q(user)).filter(active_on(day))
         .select_related("cadre", "village", "village__township").order_by("village__code", "role", "cadre__name")
@@ -218,20 +219,17 @@ def keeper_grid_rows(*, user, day: dt.date) -> list[Assignment]:
     unrecorded = [a.cadre_id for a in rows if a.cadre_id not in records]
     covered = set(LeaveRequest.objects.filter(leave_covers(day), cadre_id__in=unrecorded)
                   .values_list("cadre_id", flat=True)) if unrecorded else set()
-    # The reason of each record's latest correction (services.presence_correct stores it as the
-    # history's change reason), so the grid says a row was changed and why.
-    corrections: dict[int, str] = {}
-    for record_id, reason in (
-        PresenceRecord.history.filter(id__in=[r.pk for r in records.values()], history_type="~")
-        .exclude(history_change_reason__isnull=True).exclude(history_change_reason="")
-        .order_by("id", "history_date").values_list("id", "history_change_reason")
-    ):
-        corrections[record_id] = reason  # later rows overwrite: the latest wins
     for a in rows:
         a.record = records.get(a.cadre_id)
-        a.correction = corrections.get(a.record.pk, "") if a.record else ""
+        a.countys = a.record is not None and correction_left_to_county(a.record)
         a.leave_covered = a.cadre_id in covered
     return rows
+
+
+def correction_left_to_county(record: PresenceRecord) -> bool:
+    """A check-in under the county's location review, or rejected by it: only county staff may
+    change it, so that a township correction does not settle (or undo) the review on the way."""
+    return record.review_status in (PresenceRecord.Review.NEEDS_REVIEW, PresenceRecord.Review.REJECTED)
 
 
 def review_queue_for_user(user) -> QuerySet[PresenceRecord]:
@@ -350,6 +348,22 @@ def month_calendar(*, cadre: Cadre, month: dt.date, today: dt.date) -> dict:
                                        working=working_days, minimum=minimum)
     return {"days": days, "weeks": weeks, "in_village_days": counted, "first": first, "last": last,
             "required": minimum, "owed": owed, "met": counted >= owed if last < today and spans else None}
+
+
+def cadre_attendance_summary(*, user, cadre: Cadre, today: dt.date) -> dict:
+    """The attendance section of a cadre's page, read with the viewer's scope: this month so
+    far (days in the village, working days without a valid record), open findings, and leave
+    that ended in the last 90 days or is still to come, newest first. Six queries."""
+    first = today.replace(day=1)
+    month = month_calendar(cadre=cadre, month=first, today=today)
+    return {
+        "cadre": cadre, "first": first, "in_village": month["in_village_days"],
+        "missing": sum(1 for d in month["days"] if d["status"] in ("missing", "rejected")),
+        "findings": list(findings_for_user(user).filter(cadre=cadre, status=Finding.Status.OPEN)
+                         .order_by("-severity", "-first_seen")[:10]),
+        "leave": list(leaves_for_user(user).filter(cadre=cadre, end__gte=today - dt.timedelta(days=90))
+                      .order_by("-start")[:5]),
+    }
 
 
 def calendar_fallback_years(*, years) -> list[int]:

@@ -37,6 +37,7 @@ from .selectors import (
     active_on,
     assignment_on,
     checkin_target,
+    correction_left_to_county,
     in_post_between,
     keeper_assignments_q,
     leave_can_decide,
@@ -591,9 +592,7 @@ def presence_correct(*, user, cadre: Cadre, day: dt.date, kind: str, reason: str
     record = PresenceRecord.objects.filter(cadre=cadre, date=day).first() or PresenceRecord(
         cadre=cadre, assignment=assignment, date=day)
     county_staff = can_manage_county(user, assignment.village.county_id)
-    if record.review_status in (Review.NEEDS_REVIEW, Review.REJECTED) and not county_staff:
-        # The location review is the county's decision: a township correction must not settle it
-        # (or undo a rejection) on the way.
+    if correction_left_to_county(record) and not county_staff:
         raise ValidationError(_("%(name)s's check-in on %(d)s is for the county's location review to decide "
                                 "(%(st)s); only county staff can change it.") % {
             "name": cadre.name, "d": day.isoformat(), "st": record.get_review_status_display()})
