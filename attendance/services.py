@@ -210,7 +210,9 @@ def _location_problems(*, village, county: Region, latitude, longitude, accuracy
         distance = _haversine_m(lat, lon, float(village.latitude), float(village.longitude))
         if distance > radius:
             problems.append(
-                _("%(d).1f km from the village, more than the allowed %(r)d m.") % {"d": distance / 1000, "r": radius}
+                # Both in metres (one unit to compare), grouped by thousands: "12,345 m … 500 m".
+                _("%(d)s m from the village, more than the allowed %(r)s m.") % {
+                    "d": f"{round(distance):,}", "r": f"{radius:,}"}
             )
     if county.boundary:
         from shapely.geometry import Point

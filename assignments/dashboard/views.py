@@ -11,9 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import yesno
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -110,13 +111,27 @@ def _sheets(board: selectors.Dashboard) -> dict[str, tuple[list[str], list[list]
         _("Assignment changes this year"), _("Replacements owed"),
     ]
     rows = []
+    per_village = board.child_level == "village"
     for r in [*board.rows, board.total]:
+        total = r is board.total
         rows.append([
-            r.name if r is not board.total else _("Total"), r.villages, r.villages_with_team, r.active_cadres,
+            r.name if not total else _("Total"), r.villages, r.villages_with_team, r.active_cadres,
             r.no_first_secretary, r.understaffed, _pct(r.rate_yesterday), _pct(r.rate_30), r.on_leave_today,
             r.shortfalls_last_month, _pct(r.training_compliance), r.open_findings, r.inspections_quarter,
             _pct(r.inspections_unexcused_share), r.changes_year, r.replacements_open,
         ])
+        if per_village and not total:
+            # A village row's counts of villages are 1 or 0: yes/no in words, as on the page
+            # (the total row keeps counting them).
+            for i in (2, 4, 5):
+                rows[-1][i] = yesno(rows[-1][i])
+    if per_village:
+        # "Villages" is 1 on every village row; the total row's count moves into its label.
+        header.pop(1)
+        for row in rows:
+            del row[1]
+        n = board.total.villages
+        rows[-1][0] = ngettext("Total (%(n)s village)", "Total (%(n)s villages)", n) % {"n": n}
     sheets = {
         "regions": (header, rows),
         "findings": ([_("Kind"), _("Open findings")], [[label, n] for _k, label, n in board.findings_by_kind]),

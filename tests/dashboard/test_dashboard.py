@@ -245,6 +245,22 @@ def test_export_has_the_region_table_and_respects_scope(world, client):
     assert client.get(reverse("dashboard:export"), {"table": "nope"}).status_code == 404
 
 
+def test_per_village_the_table_says_yes_or_no_instead_of_counting_one_village(world, client):
+    client.force_login(world.owner)
+    html = client.get(URL, {"region": world.township.id}).content.decode()
+    table = html[html.index('data-testid="region-table"'):html.index("</table>", html.index('data-testid="region-table"'))]
+    assert ">Villages</th>" not in table
+    assert "Total (2 villages)" in table
+    ws = load_workbook(io.BytesIO(client.get(reverse("dashboard:export"),
+                                             {"region": world.township.id, "table": "regions"}).content))["By region"]
+    header = [c.value for c in ws[2]]
+    assert header[:3] == ["Village", "Villages with a team", "Cadres in post"]
+    rows = {row[0]: row for row in ws.iter_rows(min_row=3, values_only=True)}
+    assert rows["山水村"][1:3] == ("yes", 2)
+    assert rows["白桥村"][1:3] == ("no", 0)
+    assert rows["Total (2 villages)"][1:3] == (1, 2)
+
+
 def test_page_says_as_of_when(world, client):
     client.force_login(world.owner)
     html = client.get(URL).content.decode()
