@@ -297,9 +297,29 @@ def _report(request: HttpRequest) -> tuple[str, Region | None, dict | None]:
     return region.full_name, region, selectors.training_report(user=request.user, assignments=assignments, today=today)
 
 
+def _overview(request: HttpRequest, region: Region | None) -> dict | None:
+    """Shares by sub-region, with no names: by city for the province reviewer before they pick
+    one (the whole province's list of names is too long for a page), by county on a city's
+    report. None elsewhere. Inside the user's assignments (the gate), as `_report`."""
+    scope = gate.scope_for_user(request.user)
+    assignments = gate.assignments_for_user(request.user)
+    if region is None and scope.role == Role.PROVINCE:
+        by, area = "city", scope.region
+    elif region is not None and region.level == Region.Level.CITY:
+        by, area = "county", region
+        assignments = assignments.filter(village__county__parent=region)
+    else:
+        return None
+    requirements, rows, total = selectors.training_shares_by_region(
+        assignments=assignments, by=by, today=timezone.localdate())
+    return {"by": by, "area": area.full_name or area.name, "requirements": requirements, "rows": rows, "total": total,
+            "today": timezone.localdate()}
+
+
 @profile_required
 def report(request: HttpRequest) -> HttpResponse:
     area, region, data = _report(request)
+    overview = _overview(request, region)
     choices = townships = None
     scope = gate.scope_for_user(request.user)
     if scope.is_reviewer:
@@ -312,7 +332,8 @@ def report(request: HttpRequest) -> HttpResponse:
     if region is not None and region.level == Region.Level.COUNTY:
         townships = gate.regions_for_user(request.user).filter(parent=region).order_by("code")
     return render(request, "training/report.html", {
-        "area": area, "region": region, "report": data, "choices": choices, "townships": townships,
+        "area": area or (overview["area"] if overview else ""), "region": region, "report": data,
+        "overview": overview, "choices": choices, "townships": townships,
         # A city's or a unit's cadres serve in several counties: each row names its county.
         "show_county": data is not None and (region is None or region.level == Region.Level.CITY),
         "export_query": f"?region={region.pk}" if region is not None else "",
@@ -325,16 +346,23 @@ def report_export(request: HttpRequest) -> HttpResponse:
     from openpyxl.styles import Font
 
     area, region, data = _report(request)
-    if data is None:
+    overview = _overview(request, region)
+    if data is None and overview is None:
         return redirect("training:report")
     wb = Workbook()
+    wb.remove(wb.active)
     bold = Font(bold=True)
     # Every sheet opens with what it is: the region and the day the figures are for, since a
     # printed or forwarded sheet loses the file name.
-    title = _("Training report: %(region)s, as of %(day)s") % {
-        "region": area, "day": data["today"].isoformat()}
-    ws = wb.active
-    ws.title = _("Summary")[:31]
+    today = (data or overview)["today"]
+    area = area or overview["area"]
+    title = _("Training report: %(region)s, as of %(day)s") % {"region": area, "day": today.isoformat()}
+    sheets = []
+    if overview is not None:
+        sheets.append(_overview_sheet(wb, overview, title))
+    if data is None:
+        return _workbook_response(wb, sheets, area, today)
+    ws = wb.create_sheet(_("Summary")[:31], 0)
     ws.append([title])
     ws.append([_("Requirement"), _("Active cadres it applies to"), _("Meeting it"), _("Share")])
     for line in data["requirements"]:
@@ -349,21 +377,49 @@ def report_export(request: HttpRequest) -> HttpResponse:
     ws2.append([title])
     # The ID number as the reader may see it (full for the cadre's own county staff, masked
     # otherwise), as in the roster export: selectors.training_report applies the gate's rule.
-    ws2.append([_("Requirement"), _("Township"), _("Village"), _("Cadre"), _("ID number"), _("Dispatching unit"),
-                _("Courses that count"), _("Hours"), _("Period ends"), _("Months left")])
+    # A city's or a unit's cadres serve in several counties (two of them may have a 城关镇): as
+    # on the page, each row then names its county.
+    county = region is None or region.level == Region.Level.CITY
+    ws2.append([_("Requirement"), *([_("County")] if county else []), _("Township"), _("Village"), _("Cadre"),
+                _("ID number"), _("Dispatching unit"), _("Courses that count"), _("Hours"), _("Period ends"),
+                _("Months left")])
     for line in data["requirements"]:
         for u in line.unmet:
-            ws2.append([line.requirement.name, u["township"], u["village"], u["cadre"], u["id_number"], u["unit"],
-                        u["courses"], float(u["hours"]), u["period_end"], u["months_left"]])
-    for sheet in (ws, ws2):
+            ws2.append([line.requirement.name, *([u["county"]] if county else []), u["township"], u["village"],
+                        u["cadre"], u["id_number"], u["unit"], u["courses"], float(u["hours"]), u["period_end"],
+                        u["months_left"]])
+    return _workbook_response(wb, [ws, *sheets, ws2], area, today)
+
+
+def _overview_sheet(wb, overview: dict, title: str):
+    """The shares by city or county as a sheet: per requirement, cadres it applies to, meeting
+    it and the share, then a total row (the page's overview table)."""
+    ws = wb.create_sheet((_("By city") if overview["by"] == "city" else _("By county"))[:31])
+    ws.append([title])
+    ws.append([_("City / prefecture") if overview["by"] == "city" else _("County"),
+               *[f"{req.name}: {label}" for req in overview["requirements"]
+                 for label in (_("Active cadres it applies to"), _("Meeting it"), _("Share"))]])
+    for name, lines in [*[(r.region.name, r.lines) for r in overview["rows"]], (_("Total"), overview["total"])]:
+        ws.append([name, *[v for line in lines for v in (line.applicable, line.met,
+                                                         round(line.share, 4) if line.applicable else None)]])
+        for i in range(len(lines)):
+            ws.cell(ws.max_row, 4 + 3 * i).number_format = "0.0%"
+    ws.freeze_panes = "B3"  # the region's name stays in view beside many requirements
+    return ws
+
+
+def _workbook_response(wb, sheets: list, area: str, today) -> HttpResponse:
+    from openpyxl.styles import Font
+
+    for sheet in sheets:
         sheet["A1"].font = Font(bold=True, size=13)
         for cell in sheet[2]:
-            cell.font = bold
-        sheet.freeze_panes = "A3"
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = sheet.freeze_panes or "A3"
     buf = BytesIO()
     wb.save(buf)
     # Named after what it covers, in the reader's language (培训统计-苍溪县-20261127.xlsx).
-    filename = f"{_('Training report')}-{area}-{data['today']:%Y%m%d}.xlsx"
+    filename = f"{_('Training report')}-{area}-{today:%Y%m%d}.xlsx"
     response = HttpResponse(buf.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition_header(True, filename)

@@ -189,10 +189,11 @@ def test_reviewer_picks_a_county_and_a_city_reviewer_starts_on_the_whole_city(cl
     assert c.get(reverse("training:report") + f"?region={tw.county.pk}").context["report"]["active"] == 2
     assert c.get(reverse("training:report") + f"?region={tw.far_county.pk}").status_code == 404
     assert city["show_county"] is True
-    # The province picks a city or a county first (the whole province is too large for a page).
+    # The province starts on the shares by city and picks a city or a county for the names (the
+    # whole province's list is too large for a page).
     p = _as(client, tw.province_reviewer)
     assert p.get(reverse("training:report")).context["report"] is None
-    assert 'id="choose-area"' in p.get(reverse("training:report")).content.decode()
+    assert 'id="choose-area"' not in p.get(reverse("training:report")).content.decode()
     assert p.get(reverse("training:report"), {"region": tw.county.pk}).context["show_county"] is False
     assert p.get(reverse("training:report"), {"region": tw.city.pk}).context["report"]["active"] == \
         city["report"]["active"]
@@ -212,7 +213,9 @@ def test_a_liaison_follows_the_training_of_their_units_cadres(client, tw):
     unmet = {u["cadre"] for line in page["report"]["requirements"] for u in line.unmet}
     assert unmet and unmet <= theirs
     ws = openpyxl.load_workbook(io.BytesIO(c.get(reverse("training:report_export")).content))["Not meeting"]
-    assert {r[3] for r in ws.iter_rows(min_row=3, values_only=True)} == unmet
+    # The unit's cadres serve in several counties: each row names its county, as on the page.
+    assert [c.value for c in ws[2]][1:5] == ["County", "Township", "Village", "Cadre"]
+    assert {r[4] for r in ws.iter_rows(min_row=3, values_only=True)} == unmet
 
 
 def test_report_renders_in_a_constant_number_of_queries(client, tw, django_assert_max_num_queries):
@@ -339,3 +342,56 @@ def test_a_cadre_reaches_their_own_training_from_the_menu(client, tw):
     menu_link = reverse("training:cadre_training", kwargs={"pk": tw.cadre.pk})
     assert menu_link in c.get(reverse("attendance:checkin")).content.decode()
     assert c.get(menu_link).status_code == 200
+
+
+def _shares(overview) -> list[tuple]:
+    return [(r.region.name, [(line.met, line.applicable) for line in r.lines]) for r in overview["rows"]] + [
+        ("total", [(line.met, line.applicable) for line in overview["total"]])]
+
+
+def test_the_province_starts_on_each_citys_share_and_a_city_on_each_countys(client, tw):
+    page = _as(client, tw.province_reviewer).get(reverse("training:report"))
+    overview = page.context["overview"]
+    # 广元市: 袁杰 met it, 李明 (苍溪县) and 王强 (剑阁县) not; 成都市: 张华 met it in 金堂县.
+    assert _shares(overview) == [("成都市", [(1, 1)]), ("广元市", [(1, 3)]), ("total", [(2, 4)])]
+    html = page.content.decode()
+    assert f'href="?region={tw.city.pk}">广元市</a>' in html and "33.3%" in html
+    city = _as(client, tw.city_reviewer).get(reverse("training:report")).context
+    assert _shares(city["overview"]) == [("剑阁县", [(0, 1)]), ("苍溪县", [(1, 2)]), ("total", [(1, 3)])]
+    assert city["report"]["requirements"][0].met == 1  # and the city's names below, as before
+    # A county's report has no overview; a city reviewer's never reaches another city.
+    assert _as(client, tw.owner).get(reverse("training:report")).context["overview"] is None
+    other = _as(client, tw.other_city_reviewer).get(reverse("training:report")).context["overview"]
+    assert _shares(other) == [("金堂县", [(1, 1)]), ("total", [(1, 1)])]
+
+
+def test_the_province_overview_exports_as_one_sheet_by_city(client, tw):
+    response = _as(client, tw.province_reviewer).get(reverse("training:report_export"))
+    (ws,) = load_workbook(io.BytesIO(response.content)).worksheets
+    assert ws.title == "By city" and ws["A1"].value.startswith("Training report: 四川省, as of ")
+    name = tw.requirement.name
+    assert [c.value for c in ws[2]] == ["City / prefecture", f"{name}: Active cadres it applies to",
+                                        f"{name}: Meeting it", f"{name}: Share"]
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=3)] == [
+        ["成都市", 1, 1, 1], ["广元市", 3, 1, 0.3333], ["Total", 4, 2, 0.5]]
+    # A city's file: its summary, by county, and the names with each one's county.
+    wb = load_workbook(io.BytesIO(_as(client, tw.city_reviewer).get(reverse("training:report_export")).content))
+    assert wb.sheetnames == ["Summary", "By county", "Not meeting"]
+    unmet = wb["Not meeting"]
+    assert [c.value for c in unmet[2]][:4] == ["Requirement", "County", "Township", "Village"]
+    assert {(r[1], r[4]) for r in unmet.iter_rows(min_row=3, values_only=True)} == {("苍溪县", "李明"), ("剑阁县", "王强")}
+
+
+def test_the_overview_takes_the_same_queries_for_more_cadres(client, tw, django_assert_max_num_queries):
+    c = _as(client, tw.province_reviewer)
+    c.get(reverse("training:report"))  # warm the session and scope caches
+    with django_assert_max_num_queries(20) as few:
+        c.get(reverse("training:report"))
+    for i in range(20):
+        v = VillageFactory(township=tw.far_township, code=f"510121100{300 + i}")
+        cadre = CadreFactory(unit=tw.unit, county=tw.far_county)
+        AssignmentFactory(cadre=cadre, village=v)
+        TrainingRecord.objects.create(cadre=cadre, course=tw.far_course, days_attended=3)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        overview = c.get(reverse("training:report")).context["overview"]
+    assert _shares(overview)[0] == ("成都市", [(21, 21)])
