@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .selectors import Scope, scope_for_user
@@ -40,3 +41,13 @@ def require_roles(request: HttpRequest, *roles: str) -> Scope:
 def page_of(request: HttpRequest, qs) -> Page:
     """The requested page of `qs` (settings.ZHUCUN['PAGE_SIZE'] rows; a bad number gives the last)."""
     return Paginator(qs, settings.ZHUCUN["PAGE_SIZE"]).get_page(request.GET.get("page"))
+
+
+def next_url(request: HttpRequest, value: str | None, default: str) -> str:
+    """A "come back here" address from the request (`?next=` or a form's `next`), if it stays on
+    this site; otherwise `default`. Django's own check, not a prefix test: "/\\evil.example"
+    starts with "/" and a browser still takes it for another host."""
+    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return value
+    return default

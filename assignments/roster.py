@@ -564,9 +564,16 @@ def _validate(*, user, county, rows: list[_Row], parser: _Parser) -> _Plan:
 
         cadre = existing.get(id_number) if id_number else None
         if cadre is not None and cadre.county_id != county.id:
-            err(n, ID_NUMBER, _("%(c)s is managed by %(county)s; only that county can change this cadre.") % {
-                "c": cadre.name, "county": cadre.county.name,
-            })
+            # Another county's cadre. The number is unique province-wide, so "already registered"
+            # cannot be hidden; which county (to ask about a transfer) is said only when the row
+            # also has the cadre's name right, so a bare number never returns a name and a place.
+            if v[NAME] == cadre.name:
+                err(n, ID_NUMBER, _("%(c)s is managed by %(county)s; only that county can change this cadre.") % {
+                    "c": cadre.name, "county": cadre.county.name,
+                })
+            else:
+                err(n, ID_NUMBER, _("A cadre with this ID number is registered by another county; only that county "
+                                    "can change this cadre. Check the number and the name."))
             continue
         if unit is not None and unit.pk not in selectable and (cadre is None or cadre.unit_id != unit.pk):
             err(n, UNIT, _("%(u)s does not send cadres to your county; choose a unit of your county or a "

@@ -272,6 +272,17 @@ def can_see_full_id_number(user, cadre: Cadre) -> bool:
     return can_manage_county(user, cadre.county_id)
 
 
+def cadres_known_by_id_number_for_user(user) -> QuerySet[Cadre]:
+    """The cadres a typed or imported ID number may be matched against: those whose whole
+    number `user` may see (can_see_full_id_number). Matching any wider would answer "is this
+    number a cadre's?" row by row to someone who is shown only the masked number, and with the
+    birth year and check character next to the mask, one file of candidates gives it back."""
+    county = managed_county(user)
+    if county is None:
+        return Cadre.objects.none()
+    return cadres_for_user(user).filter(county_id=county.id)
+
+
 @dataclass(frozen=True)
 class CadreIdentity:
     """A cadre's ID number and birth as one user may see them."""

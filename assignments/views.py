@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import export_jobs, roster, selectors, services
+from .access import next_url, profile_required
 from .access import page_of as _page
-from .access import profile_required
 from .filters import CadreFilter, UnitFilter, VillageFilter
 from .forms import (
     AssignmentChangeForm,
@@ -391,8 +391,7 @@ def assignment_create(request: HttpRequest) -> HttpResponse:
                 "role": assignment.get_role_display(),
             })
             return redirect("village_detail", pk=assignment.village_id)
-    back = request.GET.get("next", "")
-    cancel_url = back if back.startswith("/") and not back.startswith("//") else reverse("cadre_list")
+    cancel_url = next_url(request, request.GET.get("next"), reverse("cadre_list"))
     return render(request, "assignments/form.html", {
         "form": form, "title": _("Assign a cadre to a village"), "cancel_url": cancel_url,
     })

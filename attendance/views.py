@@ -23,8 +23,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assignments import export_jobs
 from assignments import selectors as gate
+from assignments.access import next_url, profile_required
 from assignments.access import page_of as _page
-from assignments.access import profile_required
 from assignments.access import require_roles as _require_roles
 from assignments.models import Cadre, ExportJob, Finding, Region
 from assignments.text import list_join
@@ -486,7 +486,7 @@ def finding_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Finding resolved."))
-    return redirect(request.POST.get("next") or reverse("attendance:finding_list"))
+    return redirect(next_url(request, request.POST.get("next"), reverse("attendance:finding_list")))
 
 
 @profile_required

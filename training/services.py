@@ -435,7 +435,7 @@ def training_records_import(*, user, course: TrainingCourse, data: bytes) -> Imp
         result.errors.append(RowError(2, "", _("The sheet has no attendance rows.")))
         return result
     numbers = {_text(cell(r, "id_number")).upper() for _n, r in body}
-    cadres = {c.id_number: c for c in gate.cadres_for_user(user).filter(id_number__in=numbers)}
+    cadres = {c.id_number: c for c in gate.cadres_known_by_id_number_for_user(user).filter(id_number__in=numbers)}
     already = set(course.records.filter(cadre__in=list(cadres.values())).values_list("cadre_id", flat=True))
     entries, seen = [], {}
     column_order = {key: i for i, key in enumerate(IMPORT_COLUMNS)}
@@ -457,7 +457,7 @@ def training_records_import(*, user, course: TrainingCourse, data: bytes) -> Imp
         elif problems := id_number_errors(number):  # the roster's check: length, digits, date, check character
             err("id_number", problems[0])
         elif (cadre := cadres.get(number)) is None:
-            err("id_number", _("No cadre with this ID number in your jurisdiction."))
+            err("id_number", _("No cadre of your county has this ID number."))
         elif cadre.pk in already:
             err("id_number", _("%(name)s already has a record for this course.") % {"name": cadre.name})
         elif cadre.pk in seen:

@@ -141,6 +141,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "training/course_detail.html", {
         "course": course, "records": selectors.records_by_course(course, request.user),
         "can_record": selectors.can_record_for_course(request.user, course),
+        "can_import": gate.managed_county(request.user) is not None,  # by ID number: record_import
         "can_edit": selectors.can_edit_course(request.user, course),
     })
 
@@ -184,6 +185,11 @@ def record_bulk(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def record_import(request: HttpRequest, pk: int) -> HttpResponse:
     course = _get_recordable_course_for_user(request, pk)
+    if gate.managed_county(request.user) is None:
+        # Rows are matched by whole ID numbers, which only a cadre's county staff see (the
+        # gate's rule); a reviewer records with the form, by name, or the counties import.
+        raise PermissionDenied(_("Importing by ID number is for county staff, who hold their cadres' ID numbers. "
+                                 "Record attendance with the form, or ask the counties to import their cadres."))
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():

@@ -275,6 +275,13 @@ def test_cadre_managed_by_another_county_is_reported(world):
     assert_refused(world, [row], row=2, column="身份证号", contains="剑阁县")
 
 
+def test_another_countys_number_under_another_name_names_neither_the_cadre_nor_the_county(world):
+    other = world.neighbour_cadre
+    row = new_row(1, 身份证号=other.id_number, 出生日期=other.birth_date, 性别="男")
+    result = assert_refused(world, [row], row=2, column="身份证号", contains="registered by another county")
+    assert not any(other.name in e.message or "剑阁县" in e.message for e in result.errors), result.errors
+
+
 def test_moving_a_serving_cadre_to_another_village_is_an_error_not_a_change(world):
     m = world.member
     row = new_row(1, 姓名=m.name, 性别="男", 出生日期=m.birth_date, 身份证号=m.id_number, 手机号=m.mobile,

@@ -106,6 +106,11 @@ def test_assignment_create_preselects_the_village_from_the_village_page(client, 
     assert link in page
     response = client.get(link)
     assert response.context["form"]["village"].value() == world.village2.pk
+    # "Cancel" goes back where the officer came from, if that is on this site.
+    back = reverse("village_detail", args=[world.village2.pk])
+    assert client.get(link + f"&next={back}").context["cancel_url"] == back
+    for elsewhere in ("/\\evil.example.com/x", "//evil.example.com/x", "https://evil.example.com/x"):
+        assert client.get(link, {"next": elsewhere}).context["cancel_url"] == reverse("cadre_list"), elsewhere
 
 
 def test_assignment_form_tells_same_named_villages_and_cadres_apart(client, world):

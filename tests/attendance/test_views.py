@@ -378,7 +378,9 @@ def test_findings_page_filters_resolves_and_runs_the_county_scan(client, world, 
     assert _as(client, world.stranger).post(url, {"note": "x"}).status_code == 404
     assert _as(client, world.city_reviewer).post(url, {"note": "x"}).status_code == 403
     assert _as(client, world.township_staff).post(reverse("attendance:scan_run")).status_code == 403
-    _as(client, world.owner).post(url, {"note": "在县里开会"})
+    # Back to the list it came from, never to another site (a "next" forged into the form).
+    response = _as(client, world.owner).post(url, {"note": "在县里开会", "next": "https://evil.example.com/x"})
+    assert response["Location"] == reverse("attendance:finding_list")
     finding.refresh_from_db()
     assert finding.status == "resolved" and finding.resolved_by == world.owner
     open_only = _as(client, world.owner).get(reverse("attendance:finding_list") + "?status=open").content.decode()

@@ -131,7 +131,7 @@ def test_a_bad_row_does_not_hide_the_errors_of_the_others(tw):
         (tw.neighbour_cadre.id_number, "王强", 3, 99999, "完成", ""),
     ]) == [
         (2, "Days attended", "Enter the days attended (0 or more)."),
-        (3, "ID number", "No cadre with this ID number in your jurisdiction."),
+        (3, "ID number", "No cadre of your county has this ID number."),
         (3, "Hours attended", "Attended hours (99999) cannot exceed the course's 24 hours."),
     ]
 

@@ -183,13 +183,28 @@ def test_import_with_a_bad_row_saves_nothing_and_says_where(tw):
     # Row 4: a mistyped check character says so (as the roster import does), and its other
     # cells are checked too, although no cadre was found.
     assert [(e.row, e.column, e.message) for e in result.errors] == [
-        (3, "ID number", "No cadre with this ID number in your jurisdiction."),
+        (3, "ID number", "No cadre of your county has this ID number."),
         (4, "ID number", "The check character is wrong: with these first 17 digits it must be 5."),
         (4, "Days attended", "Attended days (5) cannot exceed the course's 3 days."),
         (5, "ID number", "袁杰 already has a record for this course."),
         (5, "Days attended", "Enter a number."),
     ]
     assert not TrainingRecord.objects.filter(cadre=tw.member).exists()
+
+
+def test_an_import_matches_only_numbers_the_importer_may_see_whole(tw):
+    # The city reviewer sees masked numbers only: a real number with a wrong name must read
+    # exactly like a made-up one (no "the roster says 李明"), or a file of candidates would
+    # give the masked numbers back.
+    course = services.course_create(user=tw.city_reviewer, **course_kwargs(organiser_level="city"))
+    data = xlsx([(tw.member.id_number, "某人", 3, 24, "完成", ""), ("510824198001019995", "某人", 3, 24, "完成", "")])
+    result = services.training_records_import(user=tw.city_reviewer, course=course, data=data)
+    assert [(e.row, e.message) for e in result.errors] == [
+        (2, "No cadre of your county has this ID number."), (3, "No cadre of your county has this ID number.")]
+    # County staff match their own county's cadres (the name check then may name the roster's).
+    result = services.training_records_import(user=tw.owner, course=course, data=data)
+    assert (result.errors[0].row, result.errors[0].message) == (
+        2, "The name does not match the ID number (the roster says 李明).")
 
 
 def test_import_reports_days_above_the_course(tw):

@@ -2,6 +2,7 @@
 report's query bound and its .xlsx export."""
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -395,3 +396,18 @@ def test_the_overview_takes_the_same_queries_for_more_cadres(client, tw, django_
     with django_assert_max_num_queries(len(few.captured_queries)):
         overview = c.get(reverse("training:report")).context["overview"]
     assert _shares(overview)[0] == ("成都市", [(21, 21)])
+
+
+def test_a_reviewer_records_their_course_by_name_not_by_importing_id_numbers(client, tw):
+    from training import services
+
+    course = services.course_create(user=tw.city_reviewer, title="广元市培训班", organiser_level="city",
+                                    start_date=dt.date(2026, 10, 12), end_date=dt.date(2026, 10, 14),
+                                    days=Decimal(3))
+    c = _as(client, tw.city_reviewer)
+    page = c.get(reverse("training:course_detail", kwargs={"pk": course.pk})).content.decode()
+    assert reverse("training:record_bulk", kwargs={"pk": course.pk}) in page
+    assert reverse("training:record_import", kwargs={"pk": course.pk}) not in page
+    response = c.get(reverse("training:record_import", kwargs={"pk": course.pk}))
+    assert response.status_code == 403 and "Importing by ID number is for county staff" in response.content.decode()
+    assert c.post(reverse("training:record_import", kwargs={"pk": course.pk})).status_code == 403
