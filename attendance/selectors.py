@@ -343,8 +343,9 @@ def month_calendar(*, cadre: Cadre, month: dt.date, today: dt.date) -> dict:
     owed = 0
     for start, end in spans:
         lo, hi = max(start, first), min(end or last, last)
-        leave = sum(1 for d in days if d["status"] == PresenceRecord.Kind.LEAVE and lo <= d["date"] <= hi)
-        owed += presence_required_days(first=first, last=last, start=start, end=end, leave=leave,
+        on_leave = [d for d in days if d["status"] == PresenceRecord.Kind.LEAVE and lo <= d["date"] <= hi]
+        owed += presence_required_days(first=first, last=last, start=start, end=end, leave=len(on_leave),
+                                       leave_working=sum(1 for d in on_leave if d["working"]),
                                        working=working_days, minimum=minimum)
     return {"days": days, "weeks": weeks, "in_village_days": counted, "first": first, "last": last,
             "required": minimum, "owed": owed, "met": counted >= owed if last < today and spans else None}
@@ -435,20 +436,21 @@ def monthly_report_size(*, assignments: QuerySet[Assignment], month: dt.date) ->
 
 
 def presence_requirement(*, first: dt.date, last: dt.date, start: dt.date, end: dt.date | None, leave: int,
-                         working: list[dt.date], minimum: int) -> tuple[int, int, bool]:
+                         leave_working: int, working: list[dt.date], minimum: int) -> tuple[int, int, bool]:
     """The in-village days a posting owes in the month first..last: MIN_DAYS_IN_VILLAGE_PER_MONTH
-    pro-rated by the days in post minus the days on leave, floor(minimum × (days in post − leave)
-    / days in month), and never more than the working days in post minus the leave — a month with
-    long holidays (October, Spring Festival) has fewer than 20 working days, and a cadre present
-    on every one of them has done what was asked. `working`: the month's working days, sorted.
-    Returns (required, days in post, whether the working days were the bound), so a message can
-    say which rule gave the number."""
+    pro-rated by the days in post minus the days on leave (calendar days, as the month's),
+    floor(minimum × (days in post − leave) / days in month), and never more than the working days
+    in post minus the working days on leave — a month with long holidays (October, Spring
+    Festival) has fewer than 20 working days, and a cadre present on every one of them has done
+    what was asked. Leave over a weekend takes no working day away: Friday to Sunday is one.
+    `working`: the month's working days, sorted. Returns (required, days in post, whether the
+    working days were the bound), so a message can say which rule gave the number."""
     lo, hi = max(start, first), min(end or last, last)
     in_post = (hi - lo).days + 1
     working_in_post = bisect.bisect_right(working, hi) - bisect.bisect_left(working, lo)
     month_days = (last - first).days + 1
     pro_rated = (minimum * max(in_post - leave, 0)) // month_days
-    by_working_days = max(working_in_post - leave, 0)
+    by_working_days = max(working_in_post - leave_working, 0)
     return min(pro_rated, by_working_days), in_post, by_working_days < pro_rated
 
 
@@ -493,8 +495,10 @@ def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
                 totals["missing"] += 1
                 cells.setdefault(day, "missing")
         totals["counted"] = sum(totals[k] for k in PresenceRecord.COUNTED_KINDS)
+        leave_working = sum(1 for d in working_days if cells.get(d) == PresenceRecord.Kind.LEAVE)
         totals["required"] = presence_required_days(first=first, last=last, start=a.start_date, end=a.end_date,
-                                                    leave=totals["leave"], working=working_days, minimum=minimum)
+                                                    leave=totals["leave"], leave_working=leave_working,
+                                                    working=working_days, minimum=minimum)
         totals["met"] = totals["counted"] >= totals["required"] if last < today else None
     return days, rows
 

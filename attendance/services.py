@@ -1090,7 +1090,7 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
     """Month check: in-village days (check-ins, keeper records and trips; rejected check-ins
     excluded) below MIN_DAYS_IN_VILLAGE_PER_MONTH, pro-rated by the days in post minus the days
     on leave: required = floor(MIN × (days in post − leave days) / days in month), and never more
-    than the working days in post minus the leave days — a month with long holidays (October,
+    than the working days in post minus the working days on leave — a month with long holidays (October,
     Spring Festival) has fewer than 20 working days, and a cadre present on every one of them
     has done what was asked."""
     now = now or timezone.now()
@@ -1104,12 +1104,13 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
         .values_list("id", "cadre_id", "village_id", "village__county_id", "start_date", "end_date")
     )
     counts = {
-        aid: (present, leave) for aid, present, leave in
+        aid: (present, leave, leave_working) for aid, present, leave, leave_working in
         PresenceRecord.objects.filter(date__range=(first, last)).filter(_county_q(county, "assignment__village__county_id"))
         .values("assignment_id").annotate(
             present=Count("id", filter=Q(kind__in=PresenceRecord.COUNTED_KINDS) & ~Q(review_status=Review.REJECTED)),
             leave=Count("id", filter=Q(kind=PresenceRecord.Kind.LEAVE)),
-        ).values_list("assignment_id", "present", "leave")
+            leave_working=Count("id", filter=Q(kind=PresenceRecord.Kind.LEAVE, date__in=working)),
+        ).values_list("assignment_id", "present", "leave", "leave_working")
     }
     period = f"{first:%Y-%m}"
     rows = {}
@@ -1124,12 +1125,16 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
     with translation.override(settings.LANGUAGE_CODE):
         templates = {False: _(msgid), True: _(msgid_working)}
     for aid, cadre_id, village_id, county_id, start, end in assignments:
-        present, leave = counts.get(aid, (0, 0))
+        present, leave, leave_working = counts.get(aid, (0, 0, 0))
         required, in_post, by_working_days = presence_requirement(
-            first=first, last=last, start=start, end=end, leave=leave, working=working, minimum=minimum)
+            first=first, last=last, start=start, end=end, leave=leave, leave_working=leave_working,
+            working=working, minimum=minimum)
         if present < required:
             severity = Finding.Severity.CRITICAL if present * 2 < required else Finding.Severity.WARNING
-            values = {"p": present, "m": period, "r": required, "min": minimum, "d": in_post, "l": leave}
+            # Each message names the leave its rule deducted: calendar days for the pro-rated
+            # 20, working days where the working days were the bound.
+            values = {"p": present, "m": period, "r": required, "min": minimum, "d": in_post,
+                      "l": leave_working if by_working_days else leave}
             rows[(aid, period)] = (cadre_id, village_id, county_id, severity,
                                    (templates[by_working_days] % values,
                                     {"parts": [[msgid_working if by_working_days else msgid, values]]}))

@@ -275,3 +275,29 @@ def test_present_on_every_working_day_of_a_holiday_month_is_no_shortfall(world):
     # The finding says the working days were the bound, not "20 a month, pro-rated for 31 days".
     detail = Finding.objects.get(kind=Finding.Kind.PRESENCE_SHORTFALL, cadre=world.member).detail
     assert f"{len(working)} required (the working days while in post" in detail
+
+
+def test_leave_over_a_weekend_takes_only_its_working_days_off_what_a_holiday_month_asks(world):
+    from attendance import selectors
+
+    services.working_days_ensure(start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))
+    working = list(WorkingDay.objects.filter(date__month=10, date__year=2026, is_working_day=True)
+                   .order_by("date").values_list("date", flat=True))
+    friday, weekend = dt.date(2026, 10, 16), [dt.date(2026, 10, 17), dt.date(2026, 10, 18)]
+    assert len(working) == 18 and friday in working and not set(weekend) & set(working)
+    # 李明: leave Friday to Sunday (3 days, 1 of them working), present on 15 other working days.
+    for day in [friday, *weekend]:
+        _present(world.member, world.member_assignment, day, kind="leave")
+    for day in [d for d in working if d != friday][:15]:
+        _present(world.member, world.member_assignment, day)
+    services.attendance_scan(day=dt.date(2026, 10, 31))
+    # 18 working days − 1 on leave = 17 owed (not 18 − 3 = 15, which 15 days would have met).
+    detail = Finding.objects.get(kind=Finding.Kind.PRESENCE_SHORTFALL, cadre=world.member).detail
+    assert "15 days in the village in 2026-10; 17 required (the working days while in post, 1 days of leave" in detail
+    # The calendar and the monthly report ask the same.
+    today = dt.date(2026, 11, 5)
+    cal = selectors.month_calendar(cadre=world.member, month=dt.date(2026, 10, 1), today=today)
+    assert (cal["in_village_days"], cal["owed"], cal["met"]) == (15, 17, False)
+    _days, rows = selectors.monthly_report_rows(assignments=world.member.assignments.all(),
+                                                month=dt.date(2026, 10, 1), today=today)
+    assert (rows[0]["totals"]["required"], rows[0]["totals"]["met"]) == (17, False)
