@@ -19,8 +19,10 @@ DJANGO_SETTINGS_MODULE ?= config.settings.local
 MANAGE := DJANGO_SETTINGS_MODULE=$(DJANGO_SETTINGS_MODULE) $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Extra arguments, e.g. `make run SEED_ARGS="--days 60 --password s3cret"` (default: 60 days of attendance history) or `make test PYTEST_ARGS="-k roster"`.
-SEED_ARGS ?= --days 60
+# Days of demo attendance history (default 60), extra seed_demo arguments, e.g.
+# `make run DEMO_DAYS=30 SEED_ARGS="--password s3cret"`, or `make test PYTEST_ARGS="-k roster"`.
+DEMO_DAYS ?= 60
+SEED_ARGS ?=
 PYTEST_ARGS ?=
 
 .PHONY: help venv translations setup run test lint worker beat messages bench shell clean
@@ -62,9 +64,10 @@ translations: $(STAMP)
 setup: $(STAMP) translations
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_regions
-	$(MANAGE) seed_demo $(SEED_ARGS)
-	@# The nightly jobs, once now, so findings and dashboard figures exist from the first visit.
-	$(MANAGE) run_scans --with-month-end
+	$(MANAGE) seed_demo --days $(DEMO_DAYS) $(SEED_ARGS)
+	@# The nightly jobs, as if they had run on each night of the history (missing check-ins, their
+	@# streaks, month ends), so findings and dashboard figures exist from the first visit.
+	$(MANAGE) run_scans --back $$(( $(DEMO_DAYS) - 1 )) --with-month-end
 	$(MANAGE) refresh_summaries --days 90
 
 run: setup

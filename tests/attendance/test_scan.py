@@ -3,7 +3,7 @@ import datetime as dt
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.test import override_settings
 from django.utils import timezone
@@ -301,3 +301,15 @@ def test_leave_over_a_weekend_takes_only_its_working_days_off_what_a_holiday_mon
     _days, rows = selectors.monthly_report_rows(assignments=world.member.assignments.all(),
                                                 month=dt.date(2026, 10, 1), today=today)
     assert (rows[0]["totals"]["required"], rows[0]["totals"]["met"]) == (17, False)
+
+
+def test_run_scans_back_replays_the_nights_before_oldest_first(world):
+    out = StringIO()
+    call_command("run_scans", "--day", "2026-11-18", "--back", "2", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("attendance 2026-11-16: missing 4") and lines[1].startswith("attendance 2026-11-17:")
+    # Monday to Wednesday, nobody checked in: the same assignments missed three days running.
+    periods = set(Finding.objects.filter(kind=Finding.Kind.MISSING_CHECKIN).values_list("period", flat=True))
+    assert periods == {"2026-11-16", "2026-11-17", "2026-11-18"}
+    with pytest.raises(CommandError):
+        call_command("run_scans", "--back", "400")

@@ -1,4 +1,4 @@
-"""manage.py run_scans [--day YYYY-MM-DD] [--county CODE]: the nightly scans, by hand.
+"""manage.py run_scans [--day YYYY-MM-DD] [--county CODE] [--back N]: the nightly scans, by hand.
 
 The same services the beat schedule runs: attendance (missing check-ins, unreturned leave,
 month-end shortfalls), then training (unmet requirements as of the day after --day), then, for
@@ -28,6 +28,10 @@ class Command(BaseCommand):
                             help="Also scan the last day of the month before --day's month, which checks that "
                                  "month's presence (a new installation's first run: the nightly job did not "
                                  "run on the 1st).")
+        parser.add_argument("--back", type=int, default=0, metavar="N",
+                            help="First run the attendance scan for each of the N days before --day, oldest "
+                                 "first, as if the nightly job had run on each (a new installation with history, "
+                                 "the demo). Month ends in that range check their month.")
 
     def handle(self, *args, **opts):
         try:
@@ -39,8 +43,15 @@ class Command(BaseCommand):
             county = Region.objects.filter(code=opts["county"], level=Region.Level.COUNTY).first()
             if county is None:
                 raise CommandError(f"No county with code {opts['county']}.")
+        if not 0 <= opts["back"] <= 366:
+            raise CommandError("--back must be between 0 and 366 days.")
+        for n in range(opts["back"], 0, -1):
+            earlier = day - dt.timedelta(days=n)
+            result = attendance_scan(day=earlier, county=county)
+            self.stdout.write(f"attendance {earlier}: missing {result.missing}, created {result.created}, "
+                              f"resolved {result.resolved}")
         month_end = day.replace(day=1) - dt.timedelta(days=1)
-        if opts["with_month_end"] and month_end != day:
+        if opts["with_month_end"] and month_end != day and not (0 < (day - month_end).days <= opts["back"]):
             for key, value in attendance_scan(day=month_end, county=county).as_dict().items():
                 self.stdout.write(f"attendance {month_end} {key}: {value}")
         result = attendance_scan(day=day, county=county)
