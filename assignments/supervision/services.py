@@ -10,6 +10,7 @@ import datetime as dt
 import secrets
 from decimal import Decimal, InvalidOperation
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -154,7 +155,33 @@ def inspection_record(*, village: Village, kind: str, date: dt.date, inspectors:
                     row.finding = _unexcused_finding(inspection=inspection, assignment=a, now=now)
             rows.append(row)
         InspectionMember.objects.bulk_create(rows)
+        _presence_contradicted(cadre_ids=[r.cadre_id for r in rows if r.outcome == InspectionMember.Outcome.UNEXCUSED],
+                               day=date, user=user, now=now)
     return inspection
+
+
+def _presence_contradicted(*, cadre_ids: list[int], day: dt.date, user, now) -> None:
+    """An inspection found these cadres away without leave on `day`: a record saying they were
+    in the village that day (a check-in, or the township's entry) is rejected, as the county
+    rejects a doubtful check-in, so the day no longer counts towards the month's presence and
+    the calendar and report show it. The record is changed, not deleted: its history keeps what
+    it said. (A trip that day would have made the absence excused, so only "in the village".)"""
+    if not cadre_ids or not apps.is_installed("attendance"):
+        return
+    from django.conf import settings
+    from django.utils import translation
+
+    from attendance.models import PresenceRecord
+
+    with translation.override(settings.LANGUAGE_CODE):  # stored text, in the site's language
+        note = _("The inspection of %(d)s found the cadre away without leave.") % {"d": day.isoformat()}
+    for record in PresenceRecord.objects.filter(cadre_id__in=cadre_ids, date=day,
+                                                kind=PresenceRecord.Kind.IN_VILLAGE).exclude(
+            review_status=PresenceRecord.Review.REJECTED):
+        record.review_status, record.review_note = PresenceRecord.Review.REJECTED, note
+        record.reviewed_by, record.reviewed_at = user, now
+        record._change_reason = note
+        record.save()
 
 
 _UNEXCUSED_DETAIL = {

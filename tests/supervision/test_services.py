@@ -85,6 +85,23 @@ def test_absence_without_leave_is_unexcused_and_opens_a_warning_finding_for_that
     assert Finding.objects.count() == 1
 
 
+def test_a_check_in_the_inspection_contradicts_stops_counting_and_says_why(world, today):
+    now = timezone.now()
+    checked_in = PresenceRecord.objects.create(
+        cadre=world.cadre, assignment=world.assignment, date=DAY, kind="in_village", source="self",
+        recorded_at=now, recorded_by=world.cadre_user)
+    teammate = PresenceRecord.objects.create(
+        cadre=world.member, assignment=world.member_assignment, date=DAY, kind="in_village", source="self",
+        recorded_at=now, recorded_by=world.cadre_user)
+    _inspect(world, absent=[world.cadre.id])
+    checked_in.refresh_from_db()
+    assert checked_in.review_status == PresenceRecord.Review.REJECTED
+    assert checked_in.review_note == f"The inspection of {DAY.isoformat()} found the cadre away without leave."
+    assert checked_in.reviewed_by == world.owner and checked_in.history.earliest().review_status == "ok"
+    teammate.refresh_from_db()
+    assert teammate.review_status == PresenceRecord.Review.OK  # found present: untouched
+
+
 def test_inspection_bad_input_gives_clear_messages_and_saves_nothing(world, today):
     with pytest.raises(ValidationError) as exc:
         _inspect(world, day=TODAY + dt.timedelta(days=1), inspectors=" ", absent=[world.neighbour_cadre.id],

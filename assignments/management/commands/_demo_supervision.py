@@ -72,6 +72,8 @@ def _seed_county(*, seed: int, today: dt.date, county_id: int) -> dict[str, int]
         if h(seed, "insp", v.id) % 8:
             continue
         day = today - dt.timedelta(days=1 + h(seed, "insp-day", v.id) % 90)
+        while day.weekday() >= 5:  # inspectors visit on weekdays: a Sunday "absence" is no absence
+            day -= dt.timedelta(days=1)
         team = selectors.team_on(village=v, day=day)
         if not team:
             continue
