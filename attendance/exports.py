@@ -103,11 +103,11 @@ def findings_xlsx(*, findings) -> bytes:
 
     headers = [_("Kind"), _("Severity"), _("Status"), _("County"), _("Township"), _("Village"), _("Cadre"),
                _("Dispatching unit"), _("Period"), _("Detail"), _("First seen"), _("Last seen"), _("Resolved at"),
-               _("Resolution note")]
+               _("Resolution note"), _("Resolved by")]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Findings"))
     ws.freeze_panes = "A2"
-    widths = [20, 8, 8, 10, 12, 12, 8, 24, 10, 60, 17, 17, 17, 40]
+    widths = [20, 8, 8, 10, 12, 12, 8, 24, 10, 60, 17, 17, 17, 40, 10]
     for i, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(width, display_width(header) + 2)
     bold = Font(bold=True)
@@ -128,6 +128,8 @@ def findings_xlsx(*, findings) -> bytes:
             f.village.township.name, f.village.name, f.cadre.name, f.cadre.unit.name, f.period_label,
             f.detail_text, local(f.first_seen), local(f.last_seen), local(f.resolved_at),
             f.resolution_note_text,
+            # As the page: the officer's name, or their login; empty when a scan resolved it.
+            (f.resolved_by.get_full_name() or f.resolved_by.username) if f.resolved_by else "",
         )])
     buffer = BytesIO()
     wb.save(buffer)

@@ -468,7 +468,7 @@ def test_findings_download_holds_what_the_list_shows(client, world):
 
     services.attendance_scan(day=dt.date(2026, 11, 18))
     Finding.objects.filter(cadre=world.member).update(status="resolved", resolved_at=dt.datetime(2026, 11, 19, tzinfo=dt.UTC),
-                                                      resolution_note="=HYPERLINK(1)")
+                                                      resolution_note="=HYPERLINK(1)", resolved_by=world.owner)
     c = _as(client, world.owner)
     export = reverse("attendance:finding_export")
     assert export + "?status=resolved" in c.get(reverse("attendance:finding_list"), {"status": "resolved"}).content.decode()
@@ -481,6 +481,8 @@ def test_findings_download_holds_what_the_list_shows(client, world):
     assert header[0] == "Kind" and [r[6] for r in open_rows] == ["袁杰"]  # open only, as on the page
     (resolved,) = rows(status="resolved")[1:]
     assert resolved[6] == "李明" and resolved[13] == "=HYPERLINK(1)"  # typed text, not a formula
+    assert header[14] == "Resolved by" and resolved[14] == (world.owner.get_full_name() or world.owner.username)
+    assert open_rows[0][14] is None  # nobody yet
     # Another county's officer gets only their own county's findings.
     ws = openpyxl.load_workbook(io.BytesIO(_as(client, world.stranger).get(export).content)).active
     assert not {"袁杰", "李明"} & {r[6] for r in ws.iter_rows(min_row=2, values_only=True)}
