@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Assignment, Cadre, DispatchingUnit, Profile, Region, Village
+from .models import AccountEvent, Assignment, Cadre, DispatchingUnit, Profile, Region, Village
 
 
 @admin.register(Region)
@@ -43,9 +43,28 @@ class AssignmentAdmin(SimpleHistoryAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "role", "region", "unit")
-    list_filter = ("role",)
+    list_display = ("user", "role", "region", "unit", "must_change_password")
+    list_filter = ("role", "must_change_password")
     raw_id_fields = ("user", "region", "unit")
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    """The audit trail of unlocks and password changes: read, never edited."""
+
+    list_display = ("at", "username", "action", "actor_username")
+    list_filter = ("action",)
+    search_fields = ("username", "actor_username")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # --- supervision -------------------------------------------------------------------------

@@ -12,3 +12,4 @@ class AssignmentsConfig(AppConfig):
         # that can change them (web, Celery worker, manage.py shell), not only in one that
         # happened to import these modules for a request.
         from . import auth, selectors  # noqa: F401
+        from .accounts import services  # noqa: F401  (the login hook for temporary passwords)

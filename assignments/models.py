@@ -333,6 +333,10 @@ class Profile(models.Model):
         DispatchingUnit, models.PROTECT, null=True, blank=True, related_name="liaisons",
         verbose_name=_("dispatching unit"),
     )
+    # Set when county staff give the account a temporary password (read out over the phone):
+    # until the user picks their own, every page sends them to the password change page. Read
+    # once at login into the session (assignments.accounts), so no request pays for it.
+    must_change_password = models.BooleanField(_("must change password at next login"), default=False)
 
     class Meta:
         verbose_name = _("profile")
@@ -802,6 +806,35 @@ class ExportJob(models.Model):
         (the largest file takes under a minute). The page stops waiting and says to try again."""
         return (self.status in (self.Status.QUEUED, self.Status.RUNNING)
                 and self.created_at < timezone.now() - dt.timedelta(minutes=30))
+
+
+class AccountEvent(models.Model):
+    """Something done to a login that matters for its security: county staff unlocking it or
+    giving it a temporary password, the user changing their own password. Kept for audit (who,
+    to which account, when); the username is copied so the row survives the account."""
+
+    class Action(models.TextChoices):
+        UNLOCK = "unlock", _("Account unlocked")
+        TEMPORARY_PASSWORD = "temporary_password", _("Temporary password set")
+        PASSWORD_CHANGE = "password_change", _("Password changed by the user")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="account_events",
+                             verbose_name=_("account"))
+    username = models.CharField(_("username"), max_length=150)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+",
+                              verbose_name=_("done by"))
+    actor_username = models.CharField(_("done by (username)"), max_length=150)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"], name="accountevent_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.username} · {self.get_action_display()} · {self.actor_username}"
 
 
 # The notes the scans write when later evidence closes a finding, by key. One UPDATE closes many

@@ -245,6 +245,35 @@ def units_selectable_for_user(user) -> QuerySet[DispatchingUnit]:
     )
 
 
+# --- which links a page may show --------------------------------------------------------
+#
+# A page names cadres, villages and units it reads through other paths than their own gate (a
+# village's past team, a cadre's earlier postings, a colleague in the same village): a name is a
+# link only where its page would open for the user, and plain text otherwise, since a link that
+# answers 404 only says "not yours" after a click. One query for all the ids of a page, never
+# one per row.
+
+
+def _openable(qs: QuerySet, ids) -> set[int]:
+    wanted = {i for i in ids if i is not None}
+    return set(qs.filter(id__in=wanted).values_list("id", flat=True)) if wanted else set()
+
+
+def cadres_openable(user, ids) -> set[int]:
+    """The ids among `ids` of cadres whose page (and calendar) `user` may open."""
+    return _openable(cadres_for_user(user), ids)
+
+
+def villages_openable(user, ids) -> set[int]:
+    """The ids among `ids` of villages whose page `user` may open."""
+    return _openable(villages_for_user(user), ids)
+
+
+def units_openable(user, ids) -> set[int]:
+    """The ids among `ids` of dispatching units whose page `user` may open."""
+    return _openable(units_for_user(user), ids)
+
+
 # --- what a user may change -------------------------------------------------------------
 
 

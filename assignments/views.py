@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from . import export_jobs, roster, selectors, services
 from .access import next_url, profile_required
 from .access import page_of as _page
+from .accounts import selectors as account_selectors
 from .filters import CadreFilter, UnitFilter, VillageFilter
 from .forms import (
     AssignmentChangeForm,
@@ -218,6 +219,8 @@ def village_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.village_team(village=village)
     return render(request, "assignments/village_detail.html", {
         "village": village, "team": team,
+        # A liaison or a cadre reads the whole team, but opens only their own cadres' pages.
+        "cadre_links": selectors.cadres_openable(request.user, (a.cadre_id for a in team["current"] + team["past"])),
         "can_edit": selectors.can_manage_county(request.user, village.county_id),
     })
 
@@ -288,7 +291,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ).order_by("name", "id")
     page = _page(request, cadres)
     return render(request, "assignments/unit_detail.html", {
-        "unit": unit, "page": page, "query": "",
+        "unit": unit, "page": page, "query": "", "village_links": _active_village_links(request, page),
         "can_edit": selectors.can_manage_unit(request.user, unit),
     })
 
@@ -308,7 +311,14 @@ def cadre_list(request: HttpRequest) -> HttpResponse:
     page = _page(request, selectors.cadres_with_active_assignment(flt.qs))
     return render(request, "assignments/cadre_list.html", {
         "filter": flt, "page": page, "query": _query_without_page(request),
+        "village_links": _active_village_links(request, page),
     })
+
+
+def _active_village_links(request: HttpRequest, page) -> set[int]:
+    """Of the villages where the cadres of a list page serve now, those the user may open: a
+    township's cadre who moved on serves in a village of another township."""
+    return selectors.villages_openable(request.user, (a.village_id for c in page for a in c.active_assignments))
 
 
 def _cadre_initial(cadre: Cadre) -> dict:
@@ -359,11 +369,19 @@ def cadre_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cadre = _get_cadre_for_user(request, pk)
-    history = cadre.assignments.select_related("village", "village__township").order_by("-start_date", "-id")
+    history = list(cadre.assignments.select_related("village", "village__township").order_by("-start_date", "-id"))
+    can_edit = selectors.can_manage_county(request.user, cadre.county_id)
     return render(request, "assignments/cadre_detail.html", {
-        "cadre": cadre, "history": list(history),
+        "cadre": cadre, "history": history,
+        # Township staff read a cadre's whole history, including villages of other townships.
+        "village_links": selectors.villages_openable(request.user, (a.village_id for a in history)),
+        "unit_link": bool(selectors.units_openable(request.user, [cadre.unit_id])),
         "identity": selectors.cadre_identity_for_user(request.user, cadre),
-        "can_edit": selectors.can_manage_county(request.user, cadre.county_id),
+        "can_edit": can_edit,
+        # The cadre's login, for the county staff who unlock it or reset its password when the
+        # cadre phones: they are on this page already.
+        "login": account_selectors.account_status_for_user(request.user, account_id=cadre.user_id)
+        if can_edit else None,
     })
 
 

@@ -303,22 +303,51 @@ def month_working_days(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
                                                         for i in range((last - first).days + 1))}
 
 
-def month_calendar(*, cadre: Cadre, month: dt.date, today: dt.date) -> dict:
-    """One cadre's month: each day's status (kind, or "missing" on a past working day in post
-    with no record, or "" for days off / out of post / future) and the in-village count."""
+# A day of a cadre's calendar when the cadre served that day, but in a posting outside the viewer's
+# area (township staff reading a cadre who came from another township): that posting's attendance
+# is not theirs to read, and it neither counts nor is missing here.
+OUTSIDE = "outside"
+
+
+def month_calendar(*, user, cadre: Cadre, month: dt.date, today: dt.date) -> dict:
+    """One cadre's month as `user` may read it: each day's status (the record's kind, "rejected",
+    "missing" on a past working day in post with no valid record, OUTSIDE on a day in post in a
+    posting the user does not see, or "" for days off / out of post / future), the in-village
+    count and what the month asks for.
+
+    Only the user's postings count: those assignments_for_user returns, as in the monthly report,
+    whose rows are those postings. So township staff see the days the cadre served in their
+    township, not the months before the cadre came; the cadre and county staff (a cadre serves
+    in their managing county) see every posting. Three queries."""
     first, last = month_bounds(month)
+    mine = assignments_for_user(user).filter(pk=OuterRef("pk"))
+    spans = list(
+        Assignment.objects.filter(in_post_between(first, last), cadre=cadre).annotate(mine=Exists(mine))
+        .values_list("id", "start_date", "end_date", "mine")
+    )
+    own_ids = {aid for aid, _s, _e, own in spans if own}
+    own_spans = [(s, e) for _aid, s, e, own in spans if own]
+    other_spans = [(s, e) for _aid, s, e, own in spans if not own]
     records = {r.date: r for r in PresenceRecord.objects.filter(cadre=cadre, date__range=(first, last))}
     working = month_working_days(first, last)
-    spans = list(
-        Assignment.objects.filter(in_post_between(first, last), cadre=cadre).values_list("start_date", "end_date")
-    )
+
+    def covers(span_list, day):
+        return any(s <= day and (e is None or e >= day) for s, e in span_list)
+
     days = []
     counted = 0
     for n in range(1, last.day + 1):
         day = first.replace(day=n)
         record = records.get(day)
-        in_post = any(s <= day and (e is None or e >= day) for s, e in spans)
+        in_post = covers(own_spans, day)
         is_working = working[day]
+        # A record kept for a posting outside the user's area (also, on the day of a move, one
+        # that went to the other posting) is not shown; a valid one is not missing either, since
+        # the cadre has a record that day (the nightly scan asks the same).
+        elsewhere = record is not None and record.assignment_id not in own_ids
+        valid_elsewhere = elsewhere and record.review_status != PresenceRecord.Review.REJECTED
+        if elsewhere:
+            record = None
         if record is not None and record.review_status == PresenceRecord.Review.REJECTED:
             # County staff rejected the check-in: it counts as no record (as in the scans).
             status = "rejected"
@@ -326,8 +355,12 @@ def month_calendar(*, cadre: Cadre, month: dt.date, today: dt.date) -> dict:
             status = record.kind
             if record.kind in PresenceRecord.COUNTED_KINDS:
                 counted += 1
+        elif valid_elsewhere or (elsewhere and not in_post):
+            status = OUTSIDE
         elif in_post and is_working and day < today:
             status = "missing"
+        elif not in_post and covers(other_spans, day):
+            status = OUTSIDE
         else:
             status = ""
         days.append({"date": day, "status": status, "record": record, "working": is_working, "in_post": in_post})
@@ -336,30 +369,34 @@ def month_calendar(*, cadre: Cadre, month: dt.date, today: dt.date) -> dict:
     cells = lead + days
     weeks = [cells[i:i + 7] for i in range(0, len(cells), 7)]
     weeks[-1] += [None] * (7 - len(weeks[-1]))
-    # What the month-end check will ask of this month, per posting (pro-rated for days in post and
-    # leave; a cadre moved mid-month owes the sum), and, once the month is over, whether it was met.
+    # What the month-end check will ask of this month, per posting the user sees (pro-rated for
+    # days in post and leave; a cadre moved mid-month owes the sum), and, once the month is over,
+    # whether it was met.
     minimum = rule("MIN_DAYS_IN_VILLAGE_PER_MONTH")
     working_days = [d for d, w in working.items() if w]
     owed = 0
-    for start, end in spans:
+    for start, end in own_spans:
         lo, hi = max(start, first), min(end or last, last)
         on_leave = [d for d in days if d["status"] == PresenceRecord.Kind.LEAVE and lo <= d["date"] <= hi]
         owed += presence_required_days(first=first, last=last, start=start, end=end, leave=len(on_leave),
                                        leave_working=sum(1 for d in on_leave if d["working"]),
                                        working=working_days, minimum=minimum)
     return {"days": days, "weeks": weeks, "in_village_days": counted, "first": first, "last": last,
-            "required": minimum, "owed": owed, "met": counted >= owed if last < today and spans else None}
+            "required": minimum, "owed": owed, "met": counted >= owed if last < today and own_spans else None,
+            "outside": any(d["status"] == OUTSIDE for d in days)}
 
 
 def cadre_attendance_summary(*, user, cadre: Cadre, today: dt.date) -> dict:
     """The attendance section of a cadre's page, read with the viewer's scope: this month so
-    far (days in the village, working days without a valid record), open findings, and leave
-    that ended in the last 90 days or is still to come, newest first. Six queries."""
+    far in the viewer's area (days in the village, working days without a valid record; days in
+    a posting elsewhere are neither, as on the calendar), open findings, and leave that ended in
+    the last 90 days or is still to come, newest first. Six queries."""
     first = today.replace(day=1)
-    month = month_calendar(cadre=cadre, month=first, today=today)
+    month = month_calendar(user=user, cadre=cadre, month=first, today=today)
     return {
         "cadre": cadre, "first": first, "in_village": month["in_village_days"],
         "missing": sum(1 for d in month["days"] if d["status"] in ("missing", "rejected")),
+        "outside": month["outside"],
         "findings": list(findings_for_user(user).filter(cadre=cadre, status=Finding.Status.OPEN)
                          .order_by("-severity", "-first_seen")[:10]),
         "leave": list(leaves_for_user(user).filter(cadre=cadre, end__gte=today - dt.timedelta(days=90))
@@ -480,9 +517,17 @@ def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
     empty = {**dict.fromkeys(PresenceRecord.Kind.values, 0), "rejected": 0, "missing": 0, "counted": 0}
     rows = [{"assignment": a, "cells": {}, "totals": dict(empty)} for a in rows_qs]
     by_id = {r["assignment"].id: r for r in rows}
-    for aid, day, kind, review in PresenceRecord.objects.filter(
-        assignment_id__in=list(by_id), date__range=(first, last)
-    ).values_list("assignment_id", "date", "kind", "review_status"):
+    # By cadre, not by posting: on the day of a move both postings are in post and the record
+    # goes to one of them; the other's row leaves that day blank rather than missing, as the
+    # nightly scan (a record of the cadre that day) and the calendar do.
+    recorded: set[tuple[int, dt.date]] = set()  # (cadre, day) with a valid record on any posting
+    for aid, cadre_id, day, kind, review in PresenceRecord.objects.filter(
+        cadre_id__in={r["assignment"].cadre_id for r in rows}, date__range=(first, last)
+    ).values_list("assignment_id", "cadre_id", "date", "kind", "review_status"):
+        if review != PresenceRecord.Review.REJECTED:
+            recorded.add((cadre_id, day))
+        if aid not in by_id:
+            continue  # another posting's record (outside the report, or the other row of a move)
         status = "rejected" if review == PresenceRecord.Review.REJECTED else kind
         by_id[aid]["cells"][day] = status
         by_id[aid]["totals"][status] += 1
@@ -491,7 +536,8 @@ def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
         for d in days:
             day = d["date"]
             in_post = a.start_date <= day and (a.end_date is None or day <= a.end_date)
-            if d["working"] and day < today and in_post and cells.get(day) in (None, "rejected"):
+            if (d["working"] and day < today and in_post and cells.get(day) in (None, "rejected")
+                    and (a.cadre_id, day) not in recorded):
                 totals["missing"] += 1
                 cells.setdefault(day, "missing")
         totals["counted"] = sum(totals[k] for k in PresenceRecord.COUNTED_KINDS)

@@ -28,9 +28,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from assignments import dates
 from assignments.models import Assignment, Cadre, Finding, Profile, Region, Village, finding_auto_note, finding_detail
 from assignments.selectors import can_manage_county, managed_county, scope_for_user
-from assignments.text import list_join
+from assignments.text import list_join, sentences_join
 
 from .models import CountyAttendanceSetting, DailyPresenceSummary, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
 from .selectors import (
@@ -110,7 +111,6 @@ def _working_days_upgrade(*, official: dict[dt.date, bool]) -> None:
                           now=timezone.now())
 
 
-WORKING_DAY_YEARS = (2000, 2100)  # a typo like 20026 or 1926 is refused, not stored
 EDIT_REASON_MAX = WorkingDay._meta.get_field("edit_reason").max_length
 
 
@@ -131,7 +131,8 @@ def working_day_set(*, user, day: dt.date, is_working_day: bool, reason: str) ->
         errors["reason"] = _("Say why this day changes (for example the State Council notice).")
     elif len(reason) > EDIT_REASON_MAX:
         errors["reason"] = _("Keep the reason under %(n)d characters.") % {"n": EDIT_REASON_MAX}
-    low, high = WORKING_DAY_YEARS
+    # The years the calendar page offers (a typo like 20026 or 1926 is refused, not stored).
+    low, high = dates.year_bounds(today=timezone.localdate())
     if not isinstance(day, dt.date) or not low <= day.year <= high:
         errors["day"] = _("Choose a date between %(low)d and %(high)d.") % {"low": low, "high": high}
     if errors:
@@ -460,7 +461,7 @@ def presence_checkin(*, user, latitude=None, longitude=None, accuracy=None) -> C
                                           longitude=longitude, accuracy=accuracy)
             if problems:
                 record.review_status = Review.NEEDS_REVIEW
-                record.review_note = " ".join(problems)
+                record.review_note = sentences_join(problems)
         inserted = _insert_with_history(record)
     if not inserted:
         # Already a record today (an earlier tap, two taps at once, leave, the township's).
@@ -707,12 +708,27 @@ def _check_decider(user, leave: LeaveRequest) -> None:
 
 
 def _leave_records_create(leave: LeaveRequest, start: dt.date, end: dt.date, user) -> None:
-    """Leave records for the days that have no record yet (check-ins on those days stay)."""
+    """Leave records for the days of start..end. Valid check-ins and trips there stay (approval
+    refuses leave over them, _present_days); a day recorded absent, or a check-in the county
+    rejected, becomes leave — approved leave explains that day, and left as it was the day would
+    count as missing in the calendar, the report and the scans. The record is changed, not
+    replaced, so its history keeps what it said before."""
     now = timezone.now()
-    taken = set(PresenceRecord.objects.filter(cadre_id=leave.cadre_id, date__range=(start, end))
-                .values_list("date", flat=True))
+    taken = {r.date: r for r in PresenceRecord.objects.filter(cadre_id=leave.cadre_id, date__range=(start, end))}
+    with translation.override(settings.LANGUAGE_CODE):  # stored text, in the site's language
+        reason = _("Approved leave covers this day.")
     for day in _days(start, end):
-        if day in taken:
+        record = taken.get(day)
+        if record is not None:
+            if record.kind == PresenceRecord.Kind.ABSENT or record.review_status == Review.REJECTED:
+                record.kind, record.source, record.leave = PresenceRecord.Kind.LEAVE, PresenceRecord.Source.LEAVE, leave
+                record.recorded_at, record.recorded_by = now, user
+                # A rejected check-in's position goes with it (positions are kept for review only).
+                record.latitude = record.longitude = record.accuracy_m = None
+                record.review_status, record.review_note = Review.OK, ""
+                record.correction_reason = reason
+                record._change_reason = reason
+                record.save()
             continue
         record = PresenceRecord(
             cadre_id=leave.cadre_id, assignment_id=leave.assignment_id, date=day, kind=PresenceRecord.Kind.LEAVE,
@@ -882,7 +898,11 @@ def monthly_report_job_build(*, user, params: dict[str, list[str]]) -> tuple[byt
     """The export worker's builder for a large monthly report (see assignments.export_jobs): the
     same scope and township as the page, as the user who asked. Registered by AttendanceConfig."""
     with translation.override(settings.LANGUAGE_CODE):
-        month = dt.datetime.strptime((params.get("month") or [""])[0], "%Y-%m").date()
+        # The page checked the month before queueing the job; the same parser again, so a job row
+        # written some other way cannot fill the calendar for the year 9999 either.
+        month = dates.parse_month((params.get("month") or [""])[0], today=timezone.localdate())
+        if month is None:
+            raise ValueError(f"monthly report job: month out of range: {params.get('month')!r}")
         assignments, area = monthly_report_scope(user=user, township_id=(params.get("township") or [""])[0])
         return monthly_report_file(month=month, assignments=assignments, area=area)
 

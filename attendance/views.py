@@ -21,9 +21,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assignments import export_jobs
+from assignments import dates, export_jobs
 from assignments import selectors as gate
-from assignments.access import next_url, profile_required
+from assignments.access import day_param, month_param, month_refused_message, next_url, profile_required, year_param
 from assignments.access import page_of as _page
 from assignments.access import require_roles as _require_roles
 from assignments.models import Cadre, ExportJob, Finding, Region
@@ -86,25 +86,13 @@ def _get_finding_for_user(request: HttpRequest, pk: int, *, manage: bool = False
 
 
 def _month(request: HttpRequest) -> dt.date:
-    """?month=YYYY-MM, default this month; nonsense falls back to this month."""
-    try:
-        return dt.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
-    except ValueError:
-        return timezone.localdate().replace(day=1)
+    """?month=YYYY-MM within the programme's years (assignments.dates); anything else is this
+    month, and the page says so."""
+    return month_param(request, today=timezone.localdate())
 
 
-def _day(value: str | None) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value or "")
-    except ValueError:
-        return timezone.localdate()
-
-
-
-def _neighbour_months(month: dt.date) -> tuple[str, str]:
-    prev = (month - dt.timedelta(days=1)).replace(day=1)
-    nxt = (month + dt.timedelta(days=32)).replace(day=1)
-    return f"{prev:%Y-%m}", f"{nxt:%Y-%m}"
+def _neighbour_months(month: dt.date) -> tuple[str | None, str | None]:
+    return dates.neighbour_months(month, today=timezone.localdate())
 
 
 # --- cadre: check-in --------------------------------------------------------------------------
@@ -174,7 +162,7 @@ def calendar(request: HttpRequest, pk: int) -> HttpResponse:
     cadre = _get_cadre_for_user(request, pk)
     month = _month(request)
     services.working_days_ensure(start=month, end=selectors.month_bounds(month)[1])
-    data = selectors.month_calendar(cadre=cadre, month=month, today=timezone.localdate())
+    data = selectors.month_calendar(user=request.user, cadre=cadre, month=month, today=timezone.localdate())
     prev, nxt = _neighbour_months(month)
     return render(request, "attendance/calendar.html", {
         "cadre": cadre, "cal": data, "month": month, "prev": prev, "next": nxt,
@@ -326,7 +314,11 @@ def leave_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def keeper_grid(request: HttpRequest) -> HttpResponse:
     _require_roles(request, Role.TOWNSHIP, Role.COUNTY)
-    day = _day(request.POST.get("day") if request.method == "POST" else request.GET.get("day"))
+    today = timezone.localdate()
+    day = day_param(request, today=today, value=request.POST.get("day", "") if request.method == "POST" else None)
+    if day is None and request.method == "POST":
+        return redirect("attendance:keeper_grid")  # nothing saved; the message says why
+    day = day or today
     if request.method == "POST":
         entries = {}
         for key, value in request.POST.items():
@@ -343,7 +335,7 @@ def keeper_grid(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("Already recorded differently (use a correction with a reason): %(names)s")
                                  % {"names": list_join(result.conflicts)})
         return redirect(f"{reverse('attendance:keeper_grid')}?day={day.isoformat()}")
-    if day > timezone.localdate():
+    if day > today:
         # A day to come has nothing to record yet (leave approved for it is already on it).
         messages.info(request, _("%(d)s has not come yet: attendance is recorded on the day or after.") % {
             "d": day.isoformat()})
@@ -361,8 +353,10 @@ def keeper_grid(request: HttpRequest) -> HttpResponse:
         "working": selectors.month_working_days(day, day)[day],
         "rows": rows, "recorded": sum(1 for a in rows if a.record), "present": PresenceRecord.Kind.IN_VILLAGE,
         "day": day, "kinds": PresenceRecord.Kind.choices,
-        "prev": (day - dt.timedelta(days=1)).isoformat(), "next": (day + dt.timedelta(days=1)).isoformat(),
-        "today": timezone.localdate(), "correction_form": CorrectionForm(initial={"day": day}),
+        # No step back past the programme's start (the parser would refuse it); forward stops at today.
+        "prev": (day - dt.timedelta(days=1)).isoformat() if day > dates.PROGRAMME_START else None,
+        "next": (day + dt.timedelta(days=1)).isoformat(),
+        "today": today, "first_day": dates.PROGRAMME_START, "correction_form": CorrectionForm(initial={"day": day}),
     })
 
 
@@ -536,37 +530,27 @@ def county_settings(request: HttpRequest) -> HttpResponse:
 # --- working-day calendar ------------------------------------------------------------------------
 
 
-def _year(value: str | None) -> int:
-    """?year=YYYY within the calendar's range; anything else is this year."""
-    low, high = services.WORKING_DAY_YEARS
-    if value and value.isdigit() and low <= int(value) <= high:
-        return int(value)
-    return timezone.localdate().year
-
-
 def _working_days_page(request: HttpRequest, *, year: int, form: WorkingDaySetForm | None = None) -> HttpResponse:
     # Fill the year first (official data or the Mon–Fri fallback): the page shows what the scan uses.
     services.working_days_ensure(start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
     can_edit = gate.scope_for_user(request.user).role == Role.PROVINCE
+    today = timezone.localdate()
     if can_edit and form is None:
-        # A province reviewer who clicked a day gets it in the form.
-        picked = request.GET.get("day", "")
-        try:
-            day = dt.date.fromisoformat(picked) if picked else None
-        except ValueError:
-            day = None
+        # A province reviewer who clicked a day gets it in the form (a day outside the calendar's
+        # years is just not preselected).
+        day = dates.parse_day(request.GET.get("day", ""), today=today)
         form = WorkingDaySetForm(initial={"day": day} if day else None)
+    low, high = dates.year_bounds(today=today)
     return render(request, "attendance/working_days.html", {
         "cal": selectors.working_days_year(year=year), "year": year, "prev": year - 1, "next": year + 1,
-        "low": services.WORKING_DAY_YEARS[0], "high": services.WORKING_DAY_YEARS[1],
-        "can_edit": can_edit, "form": form if can_edit else None, "today": timezone.localdate(),
+        "low": low, "high": high, "can_edit": can_edit, "form": form if can_edit else None, "today": today,
     })
 
 
 @profile_required
 def working_days(request: HttpRequest) -> HttpResponse:
     """The year's working days as the scan sees them. Public information: every scoped role reads it."""
-    return _working_days_page(request, year=_year(request.GET.get("year")))
+    return _working_days_page(request, year=year_param(request, today=timezone.localdate()))
 
 
 @profile_required
@@ -588,8 +572,8 @@ def working_day_set(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(day)s is now %(label)s.") % {"day": wd.date.isoformat(), "label": label})
             return redirect(f"{reverse('attendance:working_days')}?year={wd.date.year}")
     day = form.cleaned_data.get("day") if hasattr(form, "cleaned_data") else None
-    year = day.year if day and services.WORKING_DAY_YEARS[0] <= day.year <= services.WORKING_DAY_YEARS[1] \
-        else _year(request.POST.get("year"))
+    today = timezone.localdate()
+    year = dates.parse_year(str(day.year) if day else request.POST.get("year"), today=today) or today.year
     messages.error(request, _("Nothing was changed: correct the form below."))
     return _working_days_page(request, year=year, form=form)
 
@@ -617,11 +601,12 @@ def report_page(request: HttpRequest) -> HttpResponse:
 def monthly_report(request: HttpRequest) -> HttpResponse:
     """A row per cadre, a column per day, totals; for the user's scope or one township in it."""
     _require_roles(request, Role.PROVINCE, Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.UNIT)
+    today = timezone.localdate()
     asked = request.GET.get("month", "")
-    month = _month(request)
-    if asked and f"{month:%Y-%m}" != asked:
+    month = dates.parse_month(asked, today=today) if asked else today.replace(day=1)
+    if month is None:
         # A typed or edited address with no such month: say so rather than send another month.
-        messages.error(request, _("“%(m)s” is not a month; choose one below (YYYY-MM).") % {"m": asked[:20]})
+        messages.error(request, month_refused_message(asked, today=today))
         return redirect("attendance:report_page")
     assignments, area = selectors.monthly_report_scope(user=request.user, township_id=request.GET.get("township", ""))
     size = selectors.monthly_report_size(assignments=assignments, month=month)

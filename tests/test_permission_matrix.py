@@ -80,8 +80,11 @@ def mworld(world):
     _training_objects(world)
     from django.contrib.auth import get_user_model
 
-    from assignments.models import ExportJob
+    from assignments.models import ExportJob, Profile
+    from tests.factories import make_user
 
+    # A login in 金堂县 for the account actions (the world's cadre_user is the one inside).
+    world.far_cadre_user = make_user("far_cadre", Profile.Role.CADRE, cadre=world.far_cadre)
     elsewhere = get_user_model().objects.create_user("exporter_elsewhere")  # none of the roles tested
     for attr, user in (("export_job", world.owner), ("far_export_job", elsewhere)):
         setattr(world, attr, ExportJob.objects.create(user=user, kind="roster", status="done", content=b"xlsx",
@@ -159,6 +162,15 @@ MATRIX: dict[str, Spec] = {
     "favicon": Spec("public"),
     "logout": Spec("skip"),  # POST-only, tested in the views tests
     "set_language": Spec("skip"),  # Django's i18n view, POST-only
+    # Everyone changes their own password (an account without a role too: tests/assignments/test_accounts.py).
+    "password_change": Spec("list"),
+    "password_change_done": Spec("list"),
+    # County staff look after the logins of their county's cadres, township staff and liaisons.
+    "accounts:list": Spec("county"),
+    "accounts:unlock": Spec("manage", "cadre", lambda w: {"pk": w.cadre_user.pk},
+                            lambda w: {"pk": w.far_cadre_user.pk}, method="post"),
+    "accounts:password_reset": Spec("manage", "cadre", lambda w: {"pk": w.cadre_user.pk},
+                                    lambda w: {"pk": w.far_cadre_user.pk}, method="post"),
     "home": Spec("list"),
     "start": Spec("list"),
     "region_list": Spec("list"),

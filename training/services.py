@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 
 from assignments import selectors as gate
 from assignments.codes import pack_codes
+from assignments.dates import PROGRAMME_START
 from assignments.idcard import id_number_errors
 from assignments.models import Assignment, Cadre, DispatchingUnit, Finding, Region, finding_auto_note, finding_detail
 
@@ -63,11 +64,8 @@ def _course_region(user, level: str, township: Region | None, unit: DispatchingU
 # precision (days: 4 digits, hours: 5 digits, one decimal), which PostgreSQL would otherwise
 # refuse with a crash and SQLite would store and then fail to read back.
 #
-# Courses before 2015 predate the programme: the stationed first-secretary system as run now
-# began with the central notice of April 2015, and no cadre on the roster can have been
-# trained for it earlier. A fixed date, not "ten years back", so that an existing course never
-# turns invalid (and uneditable) just because time passed.
-PROGRAMME_START = dt.date(2015, 1, 1)
+# Courses before 2015 predate the programme (assignments.dates.PROGRAMME_START, the first day
+# any page shows): no cadre on the roster can have been trained for it earlier.
 # Courses are entered from the annual training plan at most a year ahead; a later date is a typo.
 PLAN_AHEAD_MONTHS = 12
 # The longest cadre course is a term at a Party school; a year is a generous cap that also keeps

@@ -178,7 +178,9 @@ def record_bulk(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(n)d attendance records saved.") % {"n": len(created)})
             return redirect("training:course_detail", pk=course.pk)
     return render(request, "training/record_bulk.html", {
-        "course": course, "form": form, "closed": services.recording_closed_reason(course)})
+        "course": course, "form": form, "closed": services.recording_closed_reason(course),
+        "can_import": gate.managed_county(request.user) is not None,  # as on the course page: record_import
+    })
 
 
 @profile_required

@@ -114,6 +114,16 @@ def inspections_for_user(user) -> QuerySet[Inspection]:
     return qs.none()
 
 
+def inspection_members_for_user(*, user, inspection: Inspection) -> QuerySet[InspectionMember]:
+    """The team members of an inspection whose outcome the user may read: the cadres the gate
+    shows them. A liaison reads an inspection because one of their unit's cadres was in the
+    team, a cadre because they were; neither reads the other members' outcomes (whether a
+    colleague of another unit was found absent without leave). County, township and reviewers,
+    whose area holds the village, see the whole team. The same rule as a course's records."""
+    return (inspection.members.filter(cadre__in=gate.cadres_for_user(user))
+            .select_related("cadre", "assignment", "finding").order_by("id"))
+
+
 def samples_for_user(user) -> QuerySet[InspectionSample]:
     """Samples drawn in the user's region or below it (county and city staff draw them)."""
     scope = gate.scope_for_user(user)

@@ -31,8 +31,8 @@ from assignments.models import (
     ReplacementObligation,
 )
 
+from ..access import day_param, profile_required
 from ..access import page_of as _page
-from ..access import profile_required
 from . import selectors, services
 from .forms import (
     AssessmentForm,
@@ -144,7 +144,12 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Inspection recorded."))
                 return redirect("supervision:inspection_detail", pk=inspection.pk)
     else:
-        initial = {"date": request.GET.get("date") or timezone.localdate().isoformat(),
+        # A ?date= preselects the day, through the one day parser (a day outside the programme's
+        # years is today instead, as on every page); as text, since the date input wants
+        # YYYY-MM-DD whatever the language. The form checks what is posted.
+        today = timezone.localdate()
+        day = day_param(request, today=today, value=request.GET.get("date", "")) or today
+        initial = {"date": day.isoformat(),
                    "village": request.GET.get("village", ""), "kind": Inspection.Kind.UNANNOUNCED}
         form = InspectionForm(initial=initial, user=request.user)
     return render(request, "supervision/inspection_form.html", {"form": form})
@@ -155,9 +160,11 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = _get_inspection_for_user(request, pk)
     can_rectify = (gate.can_manage_county(request.user, inspection.county_id)
                    or inspection.created_by_id == request.user.pk)
+    members = list(selectors.inspection_members_for_user(user=request.user, inspection=inspection))
     return render(request, "supervision/inspection_detail.html", {
-        "inspection": inspection,
-        "members": inspection.members.select_related("cadre", "assignment", "finding"),
+        "inspection": inspection, "members": members,
+        # Say that the list is not the whole team (a liaison's or a cadre's view), not who else was in it.
+        "members_partial": inspection.members.exclude(pk__in=[m.pk for m in members]).exists(),
         "can_rectify": can_rectify and inspection.rectification_status in ("open", "overdue"),
         "rectify_form": RectifyForm(initial={"rectified_on": timezone.localdate()}),
     })

@@ -10,3 +10,11 @@ register = template.Library()
 def listjoin(items) -> str:
     """{{ labels|listjoin }}: 、 between items in Chinese, a comma in English."""
     return list_join(items or [])
+
+
+@register.filter
+def minutes(delta) -> int:
+    """{{ timedelta|minutes }}: whole minutes, rounded up (0 for none)."""
+    if not delta:
+        return 0
+    return -(-int(delta.total_seconds()) // 60)

@@ -45,6 +45,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Logged-in responses are not cached; an empty 405 becomes a page; a temporary password
+    # must be replaced before anything else (each needs the user, the session and messages).
+    "assignments.middleware.NoStoreForUsersMiddleware",
+    "assignments.middleware.MethodNotAllowedPageMiddleware",
+    "assignments.middleware.MustChangePasswordMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # axes must come last: it turns a lockout into a response.
@@ -85,8 +90,14 @@ AUTHENTICATION_BACKENDS = [
     # ModelBackend with the logged-in user kept in the cache (see assignments/auth.py).
     "assignments.auth.CachedModelBackend",
 ]
+# Checked when users choose a password (the password change page). Our MinimumLengthValidator
+# is Django's with a message Django's Chinese catalogue translates (see the module). Common and
+# all-digit passwords are refused: phones suggest 12345678 and birthdays.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "assignments.accounts.passwords.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "start"  # by role: cadres to check-in, others to the overview

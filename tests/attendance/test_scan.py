@@ -296,7 +296,7 @@ def test_leave_over_a_weekend_takes_only_its_working_days_off_what_a_holiday_mon
     assert "15 days in the village in 2026-10; 17 required (the working days while in post, 1 days of leave" in detail
     # The calendar and the monthly report ask the same.
     today = dt.date(2026, 11, 5)
-    cal = selectors.month_calendar(cadre=world.member, month=dt.date(2026, 10, 1), today=today)
+    cal = selectors.month_calendar(user=world.owner, cadre=world.member, month=dt.date(2026, 10, 1), today=today)
     assert (cal["in_village_days"], cal["owed"], cal["met"]) == (15, 17, False)
     _days, rows = selectors.monthly_report_rows(assignments=world.member.assignments.all(),
                                                 month=dt.date(2026, 10, 1), today=today)

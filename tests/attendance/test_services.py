@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from attendance import selectors, services
 from attendance.models import CountyAttendanceSetting, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
@@ -71,6 +71,18 @@ def test_located_checkin_far_from_the_village_is_stored_for_review_not_refused(w
     # Distance and radius in one unit, so they can be compared at a glance.
     assert re.search(r"\b\d{2},\d{3} m from the village, more than the allowed [\d,]+ m\.", result.record.review_note)
     assert list(selectors.review_queue_for_user(world.owner)) == [result.record]
+
+
+def test_a_review_note_runs_its_sentences_on_in_chinese_and_spaces_them_in_english(world, today):
+    _locate(world, boundary=SQUARE)
+    with translation.override("zh-hans"):
+        note = services.presence_checkin(user=world.cadre_user, latitude=31.9, longitude=106.2, accuracy=900
+                                         ).record.review_note
+    assert "。距村" in note and "。 " not in note  # two sentences, no space between them
+    PresenceRecord.objects.all().delete()
+    note = services.presence_checkin(user=world.cadre_user, latitude=31.9, longitude=106.2, accuracy=900
+                                     ).record.review_note
+    assert re.search(r"\. \d", note)
 
 
 def test_located_checkin_outside_the_county_or_inaccurate_needs_review(world, today):
@@ -258,6 +270,27 @@ def test_approval_is_refused_when_the_cadre_was_recorded_present_after_asking(wo
     assert not PresenceRecord.objects.filter(kind="leave").exists()
 
 
+def test_approved_leave_turns_an_absent_day_and_a_rejected_check_in_into_leave(world, today):
+    leave = _leave(world, TODAY, TODAY + dt.timedelta(days=1))
+    now = timezone.now()
+    rejected = PresenceRecord.objects.create(
+        cadre=world.cadre, assignment=world.assignment, date=TODAY, kind="in_village", source="self",
+        recorded_at=now, recorded_by=world.cadre_user, latitude=Decimal("31.9"), longitude=Decimal("106.2"),
+        review_status=PresenceRecord.Review.REJECTED, review_note="不在村")
+    absent = PresenceRecord.objects.create(
+        cadre=world.cadre, assignment=world.assignment, date=TODAY + dt.timedelta(days=1), kind="absent",
+        source="keeper", recorded_at=now, recorded_by=world.township_staff)
+    services.leave_request_approve(user=world.township_staff, leave=leave)
+    for record in (rejected, absent):
+        record.refresh_from_db()
+        assert (record.kind, record.source, record.leave, record.review_status) == ("leave", "leave", leave, "ok")
+        assert record.correction_reason == "Approved leave covers this day."
+        # What it said before stays in its history.
+        assert record.history.count() == 2 and record.history.earliest().kind in ("in_village", "absent")
+    assert rejected.latitude is None and rejected.longitude is None
+    assert PresenceRecord.objects.filter(cadre=world.cadre).count() == 2
+
+
 def test_leave_rules_refuse_bad_dates_with_nothing_saved(world, today):
     with pytest.raises(ValidationError, match="cannot be before"):
         _leave(world, TODAY, TODAY - dt.timedelta(days=1))
@@ -379,7 +412,7 @@ def test_worklog_needs_content_and_a_duty(world, today):
 def test_month_calendar_marks_missing_working_days_and_counts_days_in_village(world, today):
     services.working_days_ensure(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
     services.presence_checkin(user=world.cadre_user)
-    cal = selectors.month_calendar(cadre=world.cadre, month=TODAY, today=TODAY)
+    cal = selectors.month_calendar(user=world.owner, cadre=world.cadre, month=TODAY, today=TODAY)
     by_day = {d["date"]: d["status"] for d in cal["days"]}
     assert by_day[TODAY] == "in_village"
     assert by_day[dt.date(2026, 11, 17)] == "missing"
@@ -395,7 +428,7 @@ def test_month_calendar_shows_a_rejected_check_in_as_rejected_and_does_not_count
     PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=dt.date(2026, 11, 17),
                                   kind=PresenceRecord.Kind.IN_VILLAGE, source=PresenceRecord.Source.SELF,
                                   recorded_at=timezone.now(), review_status=PresenceRecord.Review.REJECTED)
-    cal = selectors.month_calendar(cadre=world.cadre, month=TODAY, today=TODAY)
+    cal = selectors.month_calendar(user=world.owner, cadre=world.cadre, month=TODAY, today=TODAY)
     assert {d["date"]: d["status"] for d in cal["days"]}[dt.date(2026, 11, 17)] == "rejected"
     assert cal["in_village_days"] == 0
 

@@ -61,7 +61,9 @@ def test_the_2026_page_shows_national_day_as_rest_and_an_adjusted_working_weeken
     assert not WorkingDay.objects.get(date=dt.date(2026, 10, 1)).is_working_day
 
 
-def test_a_year_without_official_data_falls_back_to_monday_to_friday_and_says_so(client, world):
+def test_a_year_without_official_data_falls_back_to_monday_to_friday_and_says_so(client, world, monkeypatch):
+    # Next year is the last the page offers (assignments.dates): in 2098, 2099 is next year.
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2098, 11, 18))
     html = _as(client, world.cadre_user).get(reverse(PAGE), {"year": "2099"}).content.decode()
     assert 'data-source="weekday"' in html
     assert "No official holiday calendar for 2099: Monday to Friday are counted as working days." in html
@@ -179,13 +181,15 @@ def test_a_change_without_a_reason_is_refused_and_nothing_is_saved(client, world
 
 
 @pytest.mark.parametrize("data,message", [
-    ({"day": "1999-12-31", "is_working_day": "0"}, "Choose a date between 2000 and 2100."),
-    ({"day": "2101-01-01", "is_working_day": "0"}, "Choose a date between 2000 and 2100."),
+    # The programme's years, to the end of next year (today is WED, in 2026).
+    ({"day": "2014-12-31", "is_working_day": "0"}, "Choose a date between 2015 and 2027."),
+    ({"day": "2028-01-01", "is_working_day": "0"}, "Choose a date between 2015 and 2027."),
     ({"day": "2026-13-01", "is_working_day": "0"}, "Give the date as YYYY-MM-DD."),
     ({"day": "", "is_working_day": "0"}, "Choose the date to change."),
     ({"day": "2026-11-18", "is_working_day": ""}, "Choose working day or rest day."),
 ])
-def test_bad_dates_and_choices_are_refused_with_a_clear_message(client, world, data, message):
+def test_bad_dates_and_choices_are_refused_with_a_clear_message(client, world, data, message, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: WED)
     response = _as(client, world.province_reviewer).post(reverse(SET), {**data, "reason": "原因"})
     assert response.status_code == 200 and message in response.content.decode()
     assert not WorkingDay.objects.filter(source="manual").exists()

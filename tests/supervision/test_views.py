@@ -238,3 +238,13 @@ def test_a_replacement_with_no_free_cadre_says_to_register_one(client, world, to
     body = page.content.decode()
     assert 'id="form-notice"' in body and reverse("cadre_create") in body
     assert _as(client, world.owner).get(reverse("supervision:assessment_create"), {"cadre": "abc"}).status_code == 404
+
+
+def test_the_inspection_form_preselects_a_date_from_the_address_only_within_the_programmes_years(client, world,
+                                                                                                 today):
+    c = _as(client, world.owner)
+    html = c.get(reverse("supervision:inspection_create"), {"date": DAY.isoformat()}).content.decode()
+    assert 'name="date" value="2026-11-10"' in html and "is not a day" not in html
+    html = c.get(reverse("supervision:inspection_create"), {"date": "9999-12-31"}).content.decode()
+    assert 'name="date" value="2026-11-18"' in html
+    assert "“9999-12-31” is not a day from 2015-01-01 to 2027-12-31 (YYYY-MM-DD)." in html

@@ -411,3 +411,18 @@ def test_a_reviewer_records_their_course_by_name_not_by_importing_id_numbers(cli
     response = c.get(reverse("training:record_import", kwargs={"pk": course.pk}))
     assert response.status_code == 403 and "Importing by ID number is for county staff" in response.content.decode()
     assert c.post(reverse("training:record_import", kwargs={"pk": course.pk})).status_code == 403
+
+
+def test_the_attendance_form_links_to_the_import_only_for_those_who_may_import(client, tw):
+    from training.models import OrganiserLevel
+
+    city_course = TrainingCourse.objects.create(
+        title="广元市驻村第一书记培训班", organiser_level=OrganiserLevel.CITY, region=tw.city, managed_by=tw.city,
+        start_date=dt.date(2025, 9, 1), end_date=dt.date(2025, 9, 3), days=Decimal(3))
+    form_url = reverse("training:record_bulk", kwargs={"pk": city_course.pk})
+    import_url = reverse("training:record_import", kwargs={"pk": city_course.pk})
+    # The city reviewer records the city's course with the form (by name), not by ID number.
+    html = _as(client, tw.city_reviewer).get(form_url).content.decode()
+    assert f'href="{import_url}"' not in html and client.get(import_url).status_code == 403
+    html = _as(client, tw.owner).get(form_url).content.decode()
+    assert f'href="{import_url}"' in html and client.get(import_url).status_code == 200
