@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from .models import PresenceRecord
+from .selectors import REVIEW
 
 # One character per day, as county staff write the paper 考勤表 (差 假 驳 未); an English reader
 # gets letters the legend explains. √ and × read the same in both.
@@ -18,7 +19,15 @@ SHORT = {
     "trip": pgettext_lazy("attendance report mark: official trip", "T"),
     "rejected": pgettext_lazy("attendance report mark: check-in rejected", "R"),
     "missing": pgettext_lazy("attendance report mark: working day without a record", "M"),
+    # The calendar's 待复核: a check-in the county has not reviewed yet, counted meanwhile.
+    REVIEW: pgettext_lazy("attendance report mark: check-in awaiting the county's review", "P"),
 }
+
+
+def monthly_report_name() -> str:
+    """The monthly report's name, as its page and the menus call it, for its title row and its
+    file name alike."""
+    return _("Monthly attendance report")
 
 
 def monthly_report_xlsx(*, month: dt.date, area: str, days: list[dict], rows: list[dict]) -> bytes:
@@ -38,6 +47,7 @@ def monthly_report_xlsx(*, month: dt.date, area: str, days: list[dict], rows: li
     ws.freeze_panes = "E4"
     centre, bold = Alignment(horizontal="center"), Font(bold=True)
     off, gap = PatternFill("solid", fgColor="E7E6E6"), PatternFill("solid", fgColor="F8CBAD")
+    pending = PatternFill("solid", fgColor="FFF2CC")  # waiting for review: yellow, as on the calendar
     # Day columns are styled as columns (grey for days off), not cell by cell: styling each of a
     # province's million day cells took most of the time. Only the gaps get a style of their own.
     for i, d in enumerate(days, start=5):
@@ -55,12 +65,15 @@ def monthly_report_xlsx(*, month: dt.date, area: str, days: list[dict], rows: li
             cell.font = font
         return cell
 
-    title = WriteOnlyCell(ws, value=_("Attendance report %(month)s %(area)s") % {
-        "month": f"{month:%Y-%m}", "area": area})
+    # The report's name as its page says it (考勤月报表), then the area and the month, as in the file name.
+    title = WriteOnlyCell(ws, value=f"{monthly_report_name()} {area} {month:%Y-%m}")
     title.font = Font(bold=True, size=14)
     ws.append([title])
-    ws.append([_("Legend: √ in the village, T official trip, L leave, × absent (recorded by the township), "
-                 "R check-in rejected by the county, M working day without a record; grey columns are days off")])
+    ws.append([" ".join([
+        _("Legend: √ in the village, T official trip, L leave, × absent (recorded by the township), "
+          "R check-in rejected by the county, M working day without a record; grey columns are days off"),
+        _("P: a check-in waiting for the county's review, counted as in the village until it is decided."),
+    ])])
     kinds = PresenceRecord.Kind
     ws.append([styled(v, font=bold) for v in [_("Township"), _("Village"), _("Cadre"), _("Role")]]
               + [styled(d["date"].day, font=bold, fill=None if d["working"] else off) for d in days]
@@ -79,6 +92,8 @@ def monthly_report_xlsx(*, month: dt.date, area: str, days: list[dict], rows: li
             status = cells.get(d["date"])
             if status in ("missing", "rejected"):
                 day_cells.append(styled(marks[status], fill=gap))
+            elif status == REVIEW:
+                day_cells.append(styled(marks[status], fill=pending))
             else:
                 day_cells.append(marks.get(status))
         met = totals["met"]

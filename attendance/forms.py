@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assignments import dates
+from assignments.access import month_refused_message
 from assignments.models import Finding
 
 from .models import Duty, LeaveRequest, PresenceRecord
@@ -81,11 +84,32 @@ class ResolveForm(forms.Form):
 
 
 class FindingFilterForm(forms.Form):
+    # What the list shows when nothing (or something that is not a choice) is asked for: open
+    # findings of every kind, period and place. A bad value falls back to its field's default,
+    # never to "everything" (see FindingFilterForm.applied).
+    DEFAULTS = {"status": Finding.Status.OPEN}
+
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds"))] + Finding.Kind.choices,
                              widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}))
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any status"))] + Finding.Status.choices,
                                widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}))
+    month = forms.CharField(
+        label=_("Month"), required=False,
+        help_text=_("A month shows the findings of its days and its month-end check. Training findings "
+                    "have no month: with a month chosen they are not listed."),
+        widget=forms.TextInput(attrs={"type": "month", "class": "form-control form-control-sm w-auto",
+                                      "placeholder": "YYYY-MM"}))
+
+    def clean_month(self):
+        # The programme's months only (assignments.dates), as every ?month= in an address.
+        value = self.cleaned_data["month"].strip()
+        if not value:
+            return None
+        month = dates.parse_month(value, today=timezone.localdate())
+        if month is None:
+            raise ValidationError(month_refused_message(value, today=timezone.localdate()))
+        return month
 
     def __init__(self, *args, townships=None, counties=None, **kwargs):
         # Counties of a reviewer's scope (a city, the province) and townships, where a list of
@@ -106,6 +130,29 @@ class FindingFilterForm(forms.Form):
             if counties is not None:
                 field.label_from_instance = lambda t: f"{t.name} · {t.parent.name}"
             self.fields["township"] = field
+
+
+def finding_filter_form(params, *, townships=None, counties=None) -> tuple[FindingFilterForm, list[str]]:
+    """The findings filters from an address's parameters, each one that is not a valid choice
+    (?kind=bogus, a township of another county, ?month=2026-13) put back to its default, and the
+    form bound to what is applied, so its dropdowns show the list's real filter. Also the
+    messages saying which values were not applied. An invalid value used to void the whole form
+    and with it the "open" default: the list widened to resolved findings under a dropdown that
+    still said "open"."""
+    params = params.copy()
+    params.setdefault("status", FindingFilterForm.DEFAULTS["status"])
+    form = FindingFilterForm(params, townships=townships, counties=counties)
+    refused = []
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            if name not in form.fields:
+                continue
+            refused.append(_("%(error)s The “%(field)s” filter shows its default instead.") % {
+                "error": " ".join(errors), "field": form.fields[name].label})
+            params[name] = FindingFilterForm.DEFAULTS.get(name, "")
+        form = FindingFilterForm(params, townships=townships, counties=counties)
+        form.is_valid()  # every field now holds a valid value or its default
+    return form, refused
 
 
 class MonthForm(forms.Form):

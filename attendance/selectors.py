@@ -4,6 +4,8 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
+import re
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -14,6 +16,7 @@ from assignments.models import Assignment, Cadre, DispatchingUnit, Finding, Prof
 from assignments.selectors import (
     assignments_for_user,
     cadres_for_user,
+    cadres_openable,
     findings_for_user,
     managed_county,
     regions_for_user,
@@ -137,6 +140,22 @@ def leaves_when(qs: QuerySet[LeaveRequest], *, when: str, today: dt.date) -> Que
     if when == "soon":
         return qs.filter(status=LeaveRequest.Status.APPROVED, start__gt=today,
                          start__lte=today + dt.timedelta(days=7))
+    return qs
+
+
+def leaves_filtered(qs: QuerySet[LeaveRequest], *, today: dt.date, status: str = "", when: str = "",
+                    cadre: Cadre | None = None, name: str = "") -> QuerySet[LeaveRequest]:
+    """The leave list's filters on `qs` (already the user's, leaves_for_user): a status, a
+    LEAVE_WHEN, one cadre (from the gate: cadres_for_user) and a name typed into the search, as
+    part of the cadre's name. A value that is not one of the choices filters nothing."""
+    if status in LeaveRequest.Status.values:
+        qs = qs.filter(status=status)
+    if when in LEAVE_WHEN:
+        qs = leaves_when(qs, when=when, today=today)
+    if cadre is not None:
+        qs = qs.filter(cadre=cadre)
+    if name:
+        qs = qs.filter(cadre__name__icontains=name)
     return qs
 
 
@@ -336,6 +355,10 @@ def month_calendar(*, user, cadre: Cadre, month: dt.date, today: dt.date) -> dic
 
     days = []
     counted = 0
+    # What `counted` is made of, said beside it as the monthly report's columns say it: a trip
+    # counts as a day in the village, and a headline that only says "in the village" reads as
+    # one day more than the report's "in the village" column.
+    by_kind = dict.fromkeys(PresenceRecord.COUNTED_KINDS, 0)
     for n in range(1, last.day + 1):
         day = first.replace(day=n)
         record = records.get(day)
@@ -355,6 +378,7 @@ def month_calendar(*, user, cadre: Cadre, month: dt.date, today: dt.date) -> dic
             status = record.kind
             if record.kind in PresenceRecord.COUNTED_KINDS:
                 counted += 1
+                by_kind[record.kind] += 1
         elif valid_elsewhere or (elsewhere and not in_post):
             status = OUTSIDE
         elif in_post and is_working and day < today:
@@ -382,6 +406,7 @@ def month_calendar(*, user, cadre: Cadre, month: dt.date, today: dt.date) -> dic
                                        leave_working=sum(1 for d in on_leave if d["working"]),
                                        working=working_days, minimum=minimum)
     return {"days": days, "weeks": weeks, "in_village_days": counted, "first": first, "last": last,
+            "in_village_only": by_kind[PresenceRecord.Kind.IN_VILLAGE], "trip_days": by_kind[PresenceRecord.Kind.TRIP],
             "required": minimum, "owed": owed, "met": counted >= owed if last < today and own_spans else None,
             "outside": any(d["status"] == OUTSIDE for d in days)}
 
@@ -395,6 +420,7 @@ def cadre_attendance_summary(*, user, cadre: Cadre, today: dt.date) -> dict:
     month = month_calendar(user=user, cadre=cadre, month=first, today=today)
     return {
         "cadre": cadre, "first": first, "in_village": month["in_village_days"],
+        "in_village_only": month["in_village_only"], "trip_days": month["trip_days"],
         "missing": sum(1 for d in month["days"] if d["status"] in ("missing", "rejected")),
         "outside": month["outside"],
         "findings": list(findings_for_user(user).filter(cadre=cadre, status=Finding.Status.OPEN)
@@ -448,21 +474,32 @@ def working_days_year(*, year: int) -> dict:
     }
 
 
+def report_area_name(region: Region) -> str:
+    """How a monthly report names its area, in its title and its file name: a township with its
+    county (苍溪县陵江镇: township names repeat across counties), a county, city or the province by
+    its own name (苍溪县). The same whether township staff download their own township or county
+    staff pick it."""
+    if region.level == Region.Level.TOWNSHIP and region.parent_id:
+        return f"{region.parent.name}{region.name}"
+    return region.name
+
+
 def monthly_report_scope(*, user, township_id: str = "") -> tuple[QuerySet[Assignment], str]:
     """The assignments a monthly report covers (the user's scope, or one township in it) and
-    the name it goes by: the region, the township, or a liaison's unit. A township outside the
-    scope is a 404."""
+    the name it goes by (report_area_name, or a liaison's unit). A township outside the scope
+    is a 404."""
     from django.http import Http404
 
     scope = scope_for_user(user)
     assignments = assignments_for_user(user)
-    area = (scope.region.name if scope.region else
+    area = (report_area_name(scope.region) if scope.region else
             DispatchingUnit.objects.filter(pk=scope.unit_id).values_list("name", flat=True).first() or "")
     if township_id.isdigit():
-        township = regions_for_user(user).filter(level=Region.Level.TOWNSHIP, pk=int(township_id)).first()
+        township = (regions_for_user(user).filter(level=Region.Level.TOWNSHIP, pk=int(township_id))
+                    .select_related("parent").first())
         if township is None:
             raise Http404
-        assignments, area = assignments.filter(village__township=township), township.full_name
+        assignments, area = assignments.filter(village__township=township), report_area_name(township)
     return assignments, area
 
 
@@ -496,14 +533,20 @@ def presence_required_days(**kwargs) -> int:
     return presence_requirement(**kwargs)[0]
 
 
+# A monthly report cell for a check-in waiting for the county's review (the calendar's 待复核).
+REVIEW = "review"
+
+
 def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
                         today: dt.date) -> tuple[list[dict], list[dict]]:
     """考勤月报表: a row per cadre in post during the month, a cell per day, totals. Four queries.
 
     Days are {"date", "working"}. A cell is the record's kind, "rejected" for a check-in county
-    staff rejected, "missing" for a past working day in post with no (valid) record — what the
-    nightly scan calls a missing check-in — or "" (a day off, out of post, or still to come).
-    Totals per kind count valid records only; "counted" is what the monthly rule counts,
+    staff rejected, REVIEW for a check-in still waiting for their review, "missing" for a past
+    working day in post with no (valid) record — what the nightly scan calls a missing check-in —
+    or "" (a day off, out of post, or still to come). Totals per kind count valid records only,
+    a check-in waiting for review under its kind (as the calendar and the scans count it until
+    the county decides); "counted" is what the monthly rule counts,
     "required" what it asks of the posting (presence_required_days, as the month-end check), and
     "met" whether counted reaches it — None while the month is not over."""
     first, last = month_bounds(month)
@@ -529,7 +572,8 @@ def monthly_report_rows(*, assignments: QuerySet[Assignment], month: dt.date,
         if aid not in by_id:
             continue  # another posting's record (outside the report, or the other row of a move)
         status = "rejected" if review == PresenceRecord.Review.REJECTED else kind
-        by_id[aid]["cells"][day] = status
+        # Waiting for review: its own mark, but counted under its kind meanwhile.
+        by_id[aid]["cells"][day] = REVIEW if review == PresenceRecord.Review.NEEDS_REVIEW else status
         by_id[aid]["totals"][status] += 1
     for row in rows:
         a, cells, totals = row["assignment"], row["cells"], row["totals"]
@@ -566,7 +610,15 @@ def worklog_month_counts(*, assignments: QuerySet[Assignment], month: dt.date,
 
 
 def findings_filtered(qs: QuerySet[Finding], *, kind: str = "", status: str = "", village_id: int | None = None,
-                      township_id: int | None = None, county_id: int | None = None):
+                      township_id: int | None = None, county_id: int | None = None,
+                      month: dt.date | None = None) -> QuerySet[Finding]:
+    """The findings list's filters on `qs` (already the user's, findings_for_user). `month`
+    keeps the findings whose period lies in it: a day of it ("2026-11-26": missing check-in,
+    unreturned leave by its first day, unexcused absence) or the month itself (shortfall).
+    Training findings have a rule's key or a year for a period, never a month: none is kept."""
+    if month is not None:
+        key = f"{month:%Y-%m}"
+        qs = qs.exclude(kind=Finding.Kind.UNMET_TRAINING).filter(Q(period=key) | Q(period__startswith=f"{key}-"))
     if county_id:
         qs = qs.filter(county_id=county_id)
     if kind:
@@ -578,3 +630,47 @@ def findings_filtered(qs: QuerySet[Finding], *, kind: str = "", status: str = ""
     if township_id:
         qs = qs.filter(village__township_id=township_id)
     return qs.select_related("cadre__unit", "village__township", "county", "resolved_by")
+
+
+_PERIOD_DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+
+
+def findings_linked(*, user, findings: Iterable[Finding]) -> list[Finding]:
+    """`findings` (a page of them) with where each one's cadre name leads, as a reader expects:
+
+    - `.link` "leave" (`.link_leave`: the leave's id) for leave not reported back, where the
+      reader may open that leave request;
+    - "training" for an unmet training requirement: the cadre's training page;
+    - "calendar" (`.link_month`: "YYYY-MM") for the rest: the month of a day's period (missing
+      check-in, unexcused absence, the first day of unreturned leave the reader may not open) or
+      the month itself (shortfall);
+    - "" where the cadre's pages do not open for the reader (cadres_openable), so the name is
+      plain text.
+
+    Two queries for the whole page, whatever its length."""
+    rows = list(findings)
+    openable = cadres_openable(user, {f.cadre_id for f in rows})
+    unreturned = [f for f in rows if f.kind == Finding.Kind.UNRETURNED_LEAVE and _PERIOD_DATE.fullmatch(f.period)]
+    leave_ids: dict[tuple[int, str], int] = {}
+    if unreturned:
+        # The scan names the leave by its posting and first day (its period); once reported back
+        # it is RETURNED, and the finding still points at it.
+        for pk, aid, start in (leaves_for_user(user).filter(
+                assignment_id__in={f.assignment_id for f in unreturned},
+                start__in={f.period for f in unreturned},
+                status__in=[LeaveRequest.Status.APPROVED, LeaveRequest.Status.RETURNED])
+                .order_by("id").values_list("id", "assignment_id", "start")):
+            leave_ids[(aid, start.isoformat())] = pk
+    for f in rows:
+        f.link, f.link_month, f.link_leave = "", "", None
+        leave = leave_ids.get((f.assignment_id, f.period)) if f.kind == Finding.Kind.UNRETURNED_LEAVE else None
+        if leave is not None:
+            f.link, f.link_leave = "leave", leave
+        elif f.cadre_id not in openable:
+            continue
+        elif f.kind == Finding.Kind.UNMET_TRAINING:
+            f.link = "training"
+        else:
+            f.link = "calendar"
+            f.link_month = f.period[:7] if _PERIOD_DATE.fullmatch(f.period) else ""
+    return rows

@@ -885,13 +885,13 @@ def monthly_report_file(*, month: dt.date, assignments, area: str) -> tuple[byte
     """The monthly report of `assignments` (from selectors.monthly_report_scope) as .xlsx:
     (file, file name, rows). Fills the working-day calendar of the month first: holidays and
     调休 days must be known before gaps are marked (as for the calendar page)."""
-    from .exports import monthly_report_xlsx
+    from .exports import monthly_report_name, monthly_report_xlsx
 
     working_days_ensure(start=month, end=month_bounds(month)[1])
     days, rows = monthly_report_rows(assignments=assignments, month=month, today=timezone.localdate())
     data = monthly_report_xlsx(month=month, area=area, days=days, rows=rows)
-    name = _("Attendance report")  # not inside the f-string, where makemessages does not look
-    return data, f"{name}-{area}-{month:%Y-%m}.xlsx", len(rows)
+    # Named as the title row: the page's name of the report, the area, the month.
+    return data, f"{monthly_report_name()}-{area}-{month:%Y-%m}.xlsx", len(rows)
 
 
 def monthly_report_job_build(*, user, params: dict[str, list[str]]) -> tuple[bytes, str, int]:

@@ -8,6 +8,7 @@ user's to act on is a 403 (the services raise PermissionDenied, Django answers 4
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -43,6 +44,7 @@ from .forms import (
     WorkingDaySetForm,
     WorkLogForm,
     apply_service_errors,
+    finding_filter_form,
 )
 from .models import LeaveRequest, PresenceRecord
 
@@ -173,19 +175,29 @@ def calendar(request: HttpRequest, pk: int) -> HttpResponse:
 # --- leave ----------------------------------------------------------------------------------------
 
 
+# The longest name search the leave list reads (a Chinese name is two to four characters).
+LEAVE_NAME_MAX = 20
+
+
 @profile_required
 def leave_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.leaves_for_user(request.user).select_related("cadre", "assignment__village")
-    status = request.GET.get("status", "")
-    if status in LeaveRequest.Status.values:
-        qs = qs.filter(status=status)
-    when = request.GET.get("when", "")
-    if when in selectors.LEAVE_WHEN:
-        qs = selectors.leaves_when(qs, when=when, today=timezone.localdate())
+    """The leave in scope, by status, time, one cadre (?cadre=<id>, from the cadre's page or a
+    leave request; out of scope is a 404, as everywhere) or a name typed into the search."""
     scope = gate.scope_for_user(request.user)
     is_cadre = scope.role == Role.CADRE
+    status, when = request.GET.get("status", ""), request.GET.get("when", "")
+    cadre = None
+    if request.GET.get("cadre", "").isdigit():
+        cadre = _get_cadre_for_user(request, int(request.GET["cadre"]))
+    # A cadre reads only their own leave: nothing to search for.
+    name = "" if is_cadre else request.GET.get("name", "").strip()[:LEAVE_NAME_MAX]
+    qs = selectors.leaves_filtered(
+        selectors.leaves_for_user(request.user).select_related("cadre", "assignment__village"),
+        today=timezone.localdate(), status=status, when=when, cadre=cadre, name=name)
     return render(request, "attendance/leave_list.html", {
         "page": _page(request, qs), "status": status, "is_cadre": is_cadre, "when": when,
+        "cadre": cadre, "name": name,
+        "filtered": bool(cadre or name or status in LeaveRequest.Status.values or when in selectors.LEAVE_WHEN),
         "whens": [("now", _("Away on leave today")), ("soon", _("Leaving within 7 days"))],
         # Drafts are the cadre's own (leaves_for_user): nobody else is offered a filter for them.
         "statuses": [c for c in LeaveRequest.Status.choices if is_cadre or c[0] != LeaveRequest.Status.DRAFT],
@@ -236,6 +248,8 @@ def leave_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cancel_confirm": _("Cancel this leave request? It cannot be undone; you would ask again."),
         "history": leave.history.select_related("history_user").order_by("history_date"),
         "taken": selectors.leave_taken_in_year(leave=leave),
+        # The cadre's calendar and their whole leave list, where those pages open for the reader.
+        "cadre_opens": leave.cadre_id in gate.cadres_openable(request.user, [leave.cadre_id]),
     })
 
 
@@ -419,9 +433,19 @@ def presence_review(request: HttpRequest, pk: int) -> HttpResponse:
 # --- findings ------------------------------------------------------------------------------------
 
 
-def _findings_for_request(request: HttpRequest) -> tuple[FindingFilterForm, QuerySet[Finding], bool]:
+@dataclass(frozen=True)
+class _FindingsRequest:
+    form: FindingFilterForm
+    findings: QuerySet[Finding]
+    many_counties: bool
+    refused: list[str]  # messages for filter values put back to their default
+    query: str  # the filters applied, as an address's query (for the export link)
+
+
+def _findings_for_request(request: HttpRequest) -> _FindingsRequest:
     """The findings list's filters, parsed, and the findings they select inside the user's
-    scope (the page and its export use the same). Also whether several counties show."""
+    scope (the page and its export use the same, so the file holds what the list shows). A
+    value that is not one of the choices is put back to its default (finding_filter_form)."""
     regions = gate.regions_for_user(request.user)
     counties = regions.filter(level=Region.Level.COUNTY).select_related("parent").order_by("code")
     counties = counties if counties.count() > 1 else None
@@ -430,38 +454,42 @@ def _findings_for_request(request: HttpRequest) -> tuple[FindingFilterForm, Quer
     # or a cadre (one township or none), nor the province (thousands: it picks a county).
     townships = townships if 1 < townships.count() <= FINDING_TOWNSHIP_CHOICES else None
     # Open findings unless a status is asked for (also on ?page=2 of the default list).
-    params = request.GET.copy()
-    params.setdefault("status", Finding.Status.OPEN)
-    form = FindingFilterForm(params, townships=townships, counties=counties)
-    kind = status = ""
-    township = county = None
-    if form.is_valid():
-        kind, status = form.cleaned_data["kind"], form.cleaned_data["status"]
-        township, county = form.cleaned_data.get("township"), form.cleaned_data.get("county")
-    qs = selectors.findings_filtered(gate.findings_for_user(request.user), kind=kind, status=status,
-                                     township_id=township.pk if township else None,
+    form, refused = finding_filter_form(request.GET, townships=townships, counties=counties)
+    d = form.cleaned_data
+    township, county = d.get("township"), d.get("county")
+    qs = selectors.findings_filtered(gate.findings_for_user(request.user), kind=d["kind"], status=d["status"],
+                                     month=d["month"], township_id=township.pk if township else None,
                                      county_id=county.pk if county else None)
+    # Status always, even empty: "?status=" is "any status", its absence "open".
+    applied = {name: form[name].value() for name in form.fields}
+    query = urlencode({name: value or "" for name, value in applied.items() if value or name == "status"})
     # Most severe first, then the newest: what county staff should look at before the rest.
-    return form, qs.order_by("-severity", "-first_seen", "village__code", "id"), counties is not None
+    return _FindingsRequest(form=form, findings=qs.order_by("-severity", "-first_seen", "village__code", "id"),
+                            many_counties=counties is not None, refused=refused, query=query)
 
 
 @profile_required
 def finding_list(request: HttpRequest) -> HttpResponse:
-    form, qs, many_counties = _findings_for_request(request)
+    found = _findings_for_request(request)
+    for message in found.refused:
+        messages.warning(request, message)
+    page = _page(request, found.findings)
+    # Each cadre's name leads where its kind of finding is read (calendar month, leave, training).
+    page.object_list = selectors.findings_linked(user=request.user, findings=page.object_list)
     today = timezone.localdate()
     return render(request, "attendance/finding_list.html", {
-        "form": form, "page": _page(request, qs), "many_counties": many_counties,
+        "form": found.form, "page": page, "many_counties": found.many_counties,
         "can_manage": gate.managed_county(request.user) is not None, "resolve_form": ResolveForm(),
         "fallback": selectors.calendar_fallback_years(years=[today.year - 1, today.year]),
-        "export_query": request.GET.urlencode(),
+        "export_query": found.query,
     })
 
 
 @profile_required
 def finding_export(request: HttpRequest) -> HttpResponse:
     """The findings the list shows, with its filters, as .xlsx: one row per finding."""
-    _form, qs, _many = _findings_for_request(request)
-    data = exports.findings_xlsx(findings=qs)
+    found = _findings_for_request(request)
+    data = exports.findings_xlsx(findings=found.findings)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     filename = _("Findings") + f"-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = content_disposition_header(True, filename)

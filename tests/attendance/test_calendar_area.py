@@ -104,7 +104,7 @@ def test_the_calendar_page_marks_outside_days_and_explains_them_in_a_legend(clie
     assert f'data-date="{moved.old_days[0]:%Y-%m-%d}" data-status="outside"' in html
     assert 'data-status="missing"' in html
     assert 'id="calendar-legend"' in html and "Serving outside your area that day" in html
-    assert f"In the village: <strong>{len(moved.new_days)}</strong> days" in html
+    assert f"Days counted (in the village and trips): <strong>{len(moved.new_days)}</strong>" in html
     # The cadre's own calendar has no outside days, and so no legend for them.
     client.force_login(world.owner)
     html = client.get(reverse("attendance:calendar", args=[moved.cadre.pk]), {"month": "2026-10"}).content.decode()

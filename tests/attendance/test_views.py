@@ -574,9 +574,11 @@ def test_monthly_report_refuses_a_month_that_is_not_one_and_names_its_file_after
         assert response.redirect_chain[-1][0] == reverse("attendance:report_page")
         assert f"“{bad}” is not a month" in response.content.decode()
     response = o.get(reverse("attendance:monthly_report") + "?month=2026-10")
-    assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''Attendance%20report-")
-    assert "2026-10.xlsx" in response["Content-Disposition"]
-    assert quote(world.county.name) in response["Content-Disposition"]
+    # The page's own name of the report, the county by its name, the month.
+    assert response["Content-Disposition"] == (
+        f"attachment; filename*=utf-8''Monthly%20attendance%20report-{quote(world.county.name)}-2026-10.xlsx")
+    assert load_workbook(BytesIO(response.content)).active["A1"].value == (
+        f"Monthly attendance report {world.county.name} 2026-10")
     # A liaison's report is named after their unit, in the file name and the title row.
     response = _as(client, world.liaison).get(reverse("attendance:monthly_report") + "?month=2026-10")
     assert quote(world.unit.name) in response["Content-Disposition"]
@@ -598,7 +600,7 @@ def test_a_large_monthly_report_is_built_by_the_export_worker_for_the_same_scope
                                                 {"month": ["2026-11"], "township": [str(world.township.pk)]}, 2)
     export_jobs.export_job_run(job_id=job.pk)
     job.refresh_from_db()
-    assert job.status == "done" and job.filename.endswith(f"-{world.township.full_name}-2026-11.xlsx")
+    assert job.status == "done" and job.filename.endswith(f"-{world.county.name}{world.township.name}-2026-11.xlsx")
     ws = load_workbook(BytesIO(o.get(reverse("export_download", args=[job.pk])).content)).active
     assert {r[2] for r in ws.iter_rows(min_row=4, values_only=True)} == {world.cadre.name, world.member.name}
     # A township outside the scope is refused before any job is made.
@@ -727,7 +729,318 @@ def test_a_cadres_page_shows_their_open_findings_leave_and_this_month(client, wo
     url = reverse("cadre_detail", args=[world.cadre.pk])
     body = _as(client, world.liaison).get(url).content.decode()
     assert 'id="cadre-findings"' in body and "No check-in, leave or trip recorded on 2026-11-17." in body
-    assert "2026-11-18 – 2026-11-19" in body and "2026-11 so far: 0 days in the village" in body
+    assert "2026-11-18 – 2026-11-19" in body and "2026-11 so far" in body
+    assert "Days counted (in the village and trips): <strong>0</strong>" in body
     # The county resolves the finding: it leaves the page.
     Finding.objects.filter(cadre=world.cadre).update(status="resolved", resolved_at=dt.datetime(2026, 11, 18, tzinfo=dt.UTC))
     assert "2026-11-17." not in _as(client, world.owner).get(url).content.decode()
+
+
+# --- findings: month filter, count, fallbacks, links ------------------------------------------------
+
+
+def _finding(world, cadre, assignment, kind, period, *, status="open", severity=Finding.Severity.NOTICE):
+    from django.utils import timezone
+
+    now = timezone.now()
+    return Finding.objects.create(kind=kind, cadre=cadre, assignment=assignment, village=assignment.village,
+                                  county=assignment.village.county, period=period, severity=severity,
+                                  first_seen=now, last_seen=now, detail=f"{kind} {period}", status=status,
+                                  resolved_at=now if status == "resolved" else None)
+
+
+def _export_rows(client, query):
+    import io
+
+    import openpyxl
+
+    ws = openpyxl.load_workbook(io.BytesIO(client.get(reverse("attendance:finding_export") + "?" + query).content)).active
+    return sorted((r[6], r[8]) for r in ws.iter_rows(min_row=2, values_only=True))  # cadre, period
+
+
+def test_findings_filter_by_month_says_how_many_and_the_download_holds_the_same(client, world, today):
+    K = Finding.Kind
+    _finding(world, world.cadre, world.assignment, K.MISSING_CHECKIN, "2026-11-17")
+    _finding(world, world.member, world.member_assignment, K.PRESENCE_SHORTFALL, "2026-10")
+    _finding(world, world.member, world.member_assignment, K.UNEXCUSED_ABSENCE, "2026-10-31")
+    _finding(world, world.cadre, world.assignment, K.UNRETURNED_LEAVE, "2026-10-05")
+    _finding(world, world.cadre, world.assignment, K.MISSING_CHECKIN, "2026-10-20", status="resolved")
+    # A training rule's period is its key or a year, never a month: no month lists it.
+    _finding(world, world.cadre, world.assignment, K.UNMET_TRAINING, "req7-2026")
+    _finding(world, world.member, world.member_assignment, K.UNMET_TRAINING, "req7")
+    # A month that only starts like October's key ("2026-1…") is another month.
+    _finding(world, world.member, world.member_assignment, K.MISSING_CHECKIN, "2026-01-05")
+    c = _as(client, world.owner)
+    url = reverse("attendance:finding_list")
+
+    def listed(**params):
+        page = c.get(url, params)
+        return page, sorted((f.cadre.name, f.period) for f in page.context["page"])
+
+    october = [("李明", "2026-10"), ("李明", "2026-10-31"), ("袁杰", "2026-10-05")]
+    page, rows = listed(month="2026-10")  # open, the default
+    assert rows == october
+    body = page.content.decode()
+    assert '<p class="mb-2" id="finding-count"><strong>3 findings</strong></p>' in body
+    assert 'type="month" name="month" value="2026-10"' in body
+    assert "Training findings have no month" in body
+    # The download takes the page's filters: exactly these rows.
+    assert page.context["export_query"] == "status=open&month=2026-10"
+    assert _export_rows(c, page.context["export_query"]) == october
+    # Any status: the resolved one of October too; no month: everything, training included.
+    page, rows = listed(month="2026-10", status="")
+    assert rows == sorted(october + [("袁杰", "2026-10-20")]) and "4 findings" in page.content.decode()
+    assert _export_rows(c, page.context["export_query"]) == rows
+    page, rows = listed()
+    assert len(rows) == 7 and "7 findings" in page.content.decode()  # open, any month
+    page, rows = listed(month="2026-10", kind=K.UNMET_TRAINING)
+    assert rows == [] and "0 findings" in page.content.decode()
+    page, rows = listed(kind=K.MISSING_CHECKIN)
+    assert "2 findings" in page.content.decode()
+    one = _as(client, world.owner).get(url, {"kind": K.PRESENCE_SHORTFALL})
+    assert "1 finding<" in one.content.decode()
+
+
+def test_an_invalid_filter_value_falls_back_to_its_default_and_the_form_shows_it(client, world, today):
+    K = Finding.Kind
+    _finding(world, world.cadre, world.assignment, K.MISSING_CHECKIN, "2026-11-17")
+    _finding(world, world.member, world.member_assignment, K.MISSING_CHECKIN, "2026-11-16", status="resolved")
+    _finding(world, world.member, world.member_assignment, K.PRESENCE_SHORTFALL, "2026-10")
+    c = _as(client, world.owner)
+    url = reverse("attendance:finding_list")
+    open_ = [("李明", "2026-10"), ("袁杰", "2026-11-17")]
+    for bad in ({"kind": "bogus"}, {"status": "bogus"}, {"month": "2026-13"}, {"month": "abc"},
+                {"township": world.neighbour_township.pk}, {"kind": "bogus", "status": "resolved"}):
+        page = c.get(url, bad)
+        rows = sorted((f.cadre.name, f.period) for f in page.context["page"])
+        body = page.content.decode()
+        if bad.get("status") == "resolved":
+            # The valid filter stays; only the bad one goes back to its default.
+            assert rows == [("李明", "2026-11-16")], bad
+            assert '<option value="resolved" selected>' in body
+        else:
+            assert rows == open_, bad  # never the resolved one: the list does not widen
+            assert '<option value="open" selected>' in body, bad
+        # The dropdowns show what is applied, and the page says what was not.
+        assert '<option value="" selected>All kinds</option>' in body, bad
+        assert "filter shows its default instead" in body, bad
+        assert 'aria-invalid' not in body, bad
+        # The download applies the same fallback, from its link or from the bad address itself.
+        assert _export_rows(c, page.context["export_query"]) == rows, bad
+        assert _export_rows(c, "&".join(f"{k}={v}" for k, v in bad.items())) == rows, bad
+    month = c.get(url, {"month": "2026-13"}).content.decode()
+    assert "“2026-13” is not a month" in month and 'type="month" name="month" value=""' not in month
+
+
+def test_each_findings_cadre_name_leads_where_that_kind_is_read(client, world, today,
+                                                                 django_assert_max_num_queries):
+    from tests.factories import AssignmentFactory, CadreFactory
+
+    K = Finding.Kind
+    leave = LeaveRequest.objects.create(cadre=world.cadre, assignment=world.assignment, kind="personal",
+                                        start=dt.date(2026, 10, 5), end=dt.date(2026, 10, 8), reason="家事",
+                                        status="approved")
+    found = {
+        "day": _finding(world, world.cadre, world.assignment, K.MISSING_CHECKIN, "2026-11-17"),
+        "absence": _finding(world, world.member, world.member_assignment, K.UNEXCUSED_ABSENCE, "2026-10-31"),
+        "month": _finding(world, world.member, world.member_assignment, K.PRESENCE_SHORTFALL, "2026-09"),
+        "leave": _finding(world, world.cadre, world.assignment, K.UNRETURNED_LEAVE, "2026-10-05"),
+        # Its leave is gone (deleted by an administrator): the calendar of the month it began.
+        "no_leave": _finding(world, world.member, world.member_assignment, K.UNRETURNED_LEAVE, "2026-08-03"),
+        "training": _finding(world, world.cadre, world.assignment, K.UNMET_TRAINING, "req7"),
+    }
+    # Serving in 苍溪县 but managed by 剑阁县: the finding is 苍溪县's, the cadre's pages are not.
+    guest = AssignmentFactory(cadre=CadreFactory(name="周游", unit=world.other_unit, county=world.neighbour_county),
+                              village=world.village2)
+    found["closed"] = _finding(world, guest.cadre, guest, K.MISSING_CHECKIN, "2026-11-16")
+    c = _as(client, world.owner)
+    with django_assert_max_num_queries(11):
+        page = c.get(reverse("attendance:finding_list"), {"status": ""})
+    body = page.content.decode()
+
+    def link(finding):
+        row = body.split(f'action="/attendance/findings/{finding.pk}/resolve/"')[0].rsplit('class="list-group-item"', 1)[1]
+        return row.split('<a href="')[1].split('"')[0] if '<a href="' in row.split("</strong>")[0] else None
+
+    calendar = reverse("attendance:calendar", args=[world.cadre.pk])
+    member_calendar = reverse("attendance:calendar", args=[world.member.pk])
+    assert link(found["day"]) == f"{calendar}?month=2026-11"
+    assert link(found["absence"]) == f"{member_calendar}?month=2026-10"
+    assert link(found["month"]) == f"{member_calendar}?month=2026-09"
+    assert link(found["leave"]) == reverse("attendance:leave_detail", args=[leave.pk])
+    assert link(found["no_leave"]) == f"{member_calendar}?month=2026-08"
+    assert link(found["training"]) == reverse("training:cadre_training", args=[world.cadre.pk])
+    assert link(found["closed"]) is None and "周游" in body
+    # Reported back since: the finding still leads to that leave.
+    LeaveRequest.objects.filter(pk=leave.pk).update(status="returned", actual_return_date=dt.date(2026, 10, 12))
+    body = c.get(reverse("attendance:finding_list"), {"status": ""}).content.decode()
+    assert link(found["leave"]) == reverse("attendance:leave_detail", args=[leave.pk])
+    # Twice the findings, the same number of queries: links are read for the whole page at once.
+    for n in range(10):
+        _finding(world, world.member, world.member_assignment, K.UNRETURNED_LEAVE, f"2026-07-{n + 10}")
+        _finding(world, world.cadre, world.assignment, K.MISSING_CHECKIN, f"2026-06-{n + 10}")
+    with django_assert_max_num_queries(11):
+        assert c.get(reverse("attendance:finding_list"), {"status": ""}).status_code == 200
+
+
+# --- work logs: the cadre filter is visible and a village clears it --------------------------------
+
+
+def test_a_cadre_filter_shows_a_village_clears_it_and_an_empty_list_says_what_is_true(client, world, today):
+    services.worklog_create(user=world.cadre_user, date=TODAY, content="召开支部会议", duties=["party"])
+    url = reverse("attendance:worklog_list")
+    o = _as(client, world.owner)
+    body = o.get(url, {"month": "2026-11", "cadre": world.member.pk}).content.decode()
+    form = body.split('id="worklog-filter"')[1].split("</form>")[0]
+    # Shown as a ticked box that can be cleared, not a hidden field; picking a village unticks it.
+    assert f'type="checkbox" name="cadre" value="{world.member.pk}" id="worklog-cadre" checked' in form
+    assert 'type="hidden" name="cadre"' not in form
+    assert "getElementById('worklog-cadre')" in form.split('name="village"')[1].split(">")[0]
+    assert "No work logs by 李明 in 2026-11." in body
+    # A cadre and a village they did not serve in: said as it is, not "nobody in post".
+    both = o.get(url, {"month": "2026-11", "cadre": world.member.pk, "village": world.village3.pk})
+    body = both.content.decode()
+    assert both.context["counts"] == []
+    assert "李明 did not serve in 红星村 in 2026-11." in body and "No work logs by 李明 in 红星村 in 2026-11." in body
+    assert "Nobody in your area was in post" not in body
+    village = o.get(url, {"month": "2026-11", "village": world.village3.pk}).content.decode()
+    assert "Nobody served in 红星村 in 2026-11." in village and "No work logs in 红星村 in 2026-11." in village
+    away = o.get(url, {"month": "2025-01", "cadre": world.cadre.pk}).content.decode()
+    assert "袁杰 was not in post in your area in 2025-01." in away
+    assert "No work logs in 2026-10." in _as(client, world.cadre_user).get(url, {"month": "2026-10"}).content.decode()
+    # The filter that is shown is the one applied: the cadre's own village lists their log.
+    same = o.get(url, {"month": "2026-11", "cadre": world.cadre.pk, "village": world.village.pk})
+    assert "召开支部会议" in same.content.decode()
+
+
+# --- calendar: what the headline counts, and the legend ---------------------------------------------
+
+
+def test_the_calendar_counts_in_the_reports_words_with_the_split_and_explains_its_marks(client, world, today):
+    from django.utils import timezone
+
+    K, S = PresenceRecord.Kind, PresenceRecord.Source
+    for day, kind in [(16, K.IN_VILLAGE), (17, K.TRIP), (13, K.IN_VILLAGE)]:
+        PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=dt.date(2026, 11, day),
+                                      kind=kind, source=S.KEEPER, recorded_at=timezone.now())
+    c = _as(client, world.owner)
+    page = c.get(reverse("attendance:calendar", args=[world.cadre.pk]), {"month": "2026-11"})
+    body = page.content.decode()
+    headline = body.split('id="month-count">')[1].split("<br>")[0]
+    assert ("Days counted (in the village and trips): <strong>3</strong> (In the village 2 + Official trip 1)"
+            in headline)
+    assert "Days required (pro-rated for days in post and leave): " in headline
+    # The monthly report says the same in its columns.
+    ws = load_workbook(BytesIO(c.get(reverse("attendance:monthly_report"), {"month": "2026-11"}).content)).active
+    header = next(ws.iter_rows(min_row=3, max_row=3, values_only=True))
+    row = {r[2]: r for r in ws.iter_rows(min_row=4, values_only=True)}["袁杰"]
+    assert row[header.index("In the village")] == 2 and row[header.index("Official trip")] == 1
+    assert row[header.index("Days counted (in the village and trips)")] == 3
+    key = body.split('id="calendar-key"')[1].split("</ul>")[0]
+    for mark in ("in_village", "trip", "leave", "absent", "missing", "rejected", "review", "day_off"):
+        assert f'data-key="{mark}"' in key, mark
+    assert "waiting for the county" in key.split('data-key="review"')[1].split("</li>")[0]
+    assert 'data-key="outside"' not in key  # nothing served elsewhere in this reader's calendar
+    # The cadre's page says it the same way.
+    cadre_page = c.get(reverse("cadre_detail", args=[world.cadre.pk])).content.decode()
+    assert "Days counted (in the village and trips): <strong>3</strong> (In the village 2 + Official trip 1)" in cadre_page
+
+
+# --- leave: one cadre's leave ---------------------------------------------------------------------------
+
+
+def test_the_leave_list_finds_one_cadres_leave_and_the_cadre_page_and_requests_lead_there(client, world, today):
+    old = LeaveRequest.objects.create(cadre=world.cadre, assignment=world.assignment, kind="sick",
+                                      start=dt.date(2026, 2, 2), end=dt.date(2026, 2, 3), reason="住院",
+                                      status="returned", actual_return_date=dt.date(2026, 2, 4))
+    recent = _leave(world)
+    member = LeaveRequest.objects.create(cadre=world.member, assignment=world.member_assignment, kind="personal",
+                                         start=TODAY, end=TODAY, reason="家事", status="submitted")
+    url = reverse("attendance:leave_list")
+    t = _as(client, world.township_staff)
+
+    def listed(**params):
+        response = t.get(url, params)
+        return response, {leave.pk for leave in response.context["page"]}
+
+    response, pks = listed(cadre=world.cadre.pk)
+    assert pks == {old.pk, recent.pk}  # February too, which the cadre's page no longer lists
+    body = response.content.decode()
+    # The cadre filter is shown, with a box that clears it; the list can go back to everyone.
+    assert f'type="checkbox" name="cadre" value="{world.cadre.pk}" id="leave-cadre" checked' in body
+    assert f'href="{url}">All leave</a>' in body and "Leave requests · 袁杰" in body
+    assert listed(cadre=world.cadre.pk, status="returned")[1] == {old.pk}
+    # A name typed into the search: part of it is enough; another name finds nothing.
+    assert listed(name="李")[1] == {member.pk}
+    response, pks = listed(name="王强")
+    assert pks == set() and "No leave requests match these filters." in response.content.decode()
+    # Outside the reader's area, as everywhere: not found.
+    assert t.get(url, {"cadre": world.neighbour_cadre.pk}).status_code == 404
+    assert _as(client, world.stranger).get(url, {"cadre": world.cadre.pk}).status_code == 404
+    # A cadre reads only their own: no search for them.
+    mine = _as(client, world.cadre_user).get(url, {"name": "李"})
+    assert {leave.pk for leave in mine.context["page"]} == {old.pk, recent.pk}
+    assert 'name="name"' not in mine.content.decode()
+    # The cadre's page (last 90 days and ahead) and a request both lead to all of it.
+    all_leave = f'{url}?cadre={world.cadre.pk}'
+    cadre_page = t.get(reverse("cadre_detail", args=[world.cadre.pk])).content.decode()
+    assert "2026-02-02" not in cadre_page and f'href="{all_leave}" id="cadre-leave-all"' in cadre_page
+    detail = t.get(reverse("attendance:leave_detail", args=[recent.pk])).content.decode()
+    assert f'href="{all_leave}" id="leave-all"' in detail
+
+
+# --- monthly report: check-ins waiting for review, and its name ------------------------------------------
+
+
+def test_monthly_report_marks_check_ins_awaiting_review_and_counts_them_as_the_calendar(client, world, today):
+    from django.utils import timezone
+
+    K, S, R = PresenceRecord.Kind, PresenceRecord.Source, PresenceRecord.Review
+    for day, review in [(16, R.NEEDS_REVIEW), (17, R.OK)]:
+        PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=dt.date(2026, 11, day),
+                                      kind=K.IN_VILLAGE, source=S.SELF, recorded_at=timezone.now(),
+                                      review_status=review)
+    c = _as(client, world.owner)
+    ws = load_workbook(BytesIO(c.get(reverse("attendance:monthly_report"), {"month": "2026-11"}).content)).active
+    header = next(ws.iter_rows(min_row=3, max_row=3, values_only=True))
+    rows = [r[2] for r in ws.iter_rows(min_row=4, values_only=True)]
+    row = {r[2]: r for r in ws.iter_rows(min_row=4, values_only=True)}["袁杰"]
+    assert (row[3 + 16], row[3 + 17]) == ("P", "√")
+    assert "P: a check-in waiting for the county's review, counted as in the village" in ws["A2"].value
+    line = 4 + rows.index("袁杰")
+    assert ws.cell(row=line, column=4 + 16).fill.fgColor.rgb.endswith("FFF2CC")
+    # Counted meanwhile, as the calendar counts it (and the month-end check: rejected ones only are not).
+    cal = c.get(reverse("attendance:calendar", args=[world.cadre.pk]), {"month": "2026-11"}).context["cal"]
+    assert row[header.index("In the village")] == 2
+    assert row[header.index("Days counted (in the village and trips)")] == cal["in_village_days"] == 2
+    assert row[header.index("Working days without a valid record (M and R)")] == sum(
+        1 for d in cal["days"] if d["status"] in ("missing", "rejected"))
+
+
+def test_a_townships_monthly_report_names_it_with_its_county_whoever_downloads_it(client, world, today):
+    expected = f"{world.county.name}{world.township.name}"
+    by_township = _as(client, world.township_staff).get(reverse("attendance:monthly_report"), {"month": "2026-10"})
+    by_county = _as(client, world.owner).get(reverse("attendance:monthly_report"),
+                                             {"month": "2026-10", "township": world.township.pk})
+    for response in (by_township, by_county):
+        assert response["Content-Disposition"].endswith(
+            f"''Monthly%20attendance%20report-{quote(expected)}-2026-10.xlsx")
+        assert load_workbook(BytesIO(response.content)).active["A1"].value == (
+            f"Monthly attendance report {expected} 2026-10")
+    city = _as(client, world.city_reviewer).get(reverse("attendance:monthly_report"), {"month": "2026-10"})
+    assert quote(f"-{world.city.name}-2026-10.xlsx") in city["Content-Disposition"]
+
+
+# --- one name per page ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["leave_queue", "report_page"])
+def test_the_attendance_menu_names_a_page_as_the_page_names_itself(client, world, today, name):
+    import re
+
+    body = _as(client, world.township_staff).get(reverse(f"attendance:{name}")).content.decode()
+    nav = body.split('class="nav nav-pills')[1].split("</nav>")[0]
+    label = re.search(rf'href="{reverse(f"attendance:{name}")}">([^<]+)</a>', nav).group(1)
+    title = re.search(r"<title>([^<]+)</title>", body).group(1).strip()
+    heading = re.search(r"<h1[^>]*>([^<]+)", body).group(1).strip()
+    assert label == title == heading.split("·")[0].strip()
