@@ -11,6 +11,8 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -208,6 +210,10 @@ class PresenceRecord(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     correction_reason = models.TextField(_("correction reason"), blank=True)
+    # The messages behind the notes the system writes ({"review": parts, "correction": parts},
+    # parts as in Finding.detail_args: [[msgid, values], …]): the notes are stored in the site
+    # language, and shown in the reader's from these. A note typed by a person has none.
+    note_args = models.JSONField(_("note messages"), null=True, blank=True, editable=False)
     # History is read by record (id) and date; the copies of the foreign keys need no index.
     history = HistoricalRecords(no_db_index=["cadre", "assignment", "leave", "recorded_by", "reviewed_by"])
 
@@ -228,6 +234,47 @@ class PresenceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cadre} {self.date} {self.get_kind_display()}"
+
+    @property
+    def review_note_text(self) -> str:
+        """The review note in the reader's language where the system wrote it (why a check-in
+        needs review, an inspection's rejection), followed by anything a reviewer typed."""
+        return _localized(self.review_note, (self.note_args or {}).get("review"))
+
+    @property
+    def correction_reason_text(self) -> str:
+        return _localized(self.correction_reason, (self.note_args or {}).get("correction"))
+
+
+def presence_note(parts: list[tuple[str, dict]]) -> tuple[str, list]:
+    """A system-written note from (msgid, values) parts, sentences run together as the language
+    does: the text in the site language (stored in the record) and the parts (note_args). Mark
+    each msgid with gettext_noop where it is written, so makemessages finds it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _render_note(parts)
+    return text, [[msgid, values] for msgid, values in parts]
+
+
+def _render_note(parts) -> str:
+    from assignments.text import sentences_join
+
+    return sentences_join(gettext(msgid) % values for msgid, values in parts)
+
+
+def _localized(stored: str, parts) -> str:
+    """`stored` begins with the site-language text of `parts` (what presence_note stored), maybe
+    followed by a person's words: the first part in the active language, the rest as typed. A
+    stored text that no longer begins with it (the catalogue changed) is shown as stored."""
+    if not parts:
+        return stored
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            written = _render_note(parts)
+        if not stored.startswith(written):
+            return stored
+        return _render_note(parts) + stored[len(written):]
+    except (KeyError, TypeError, ValueError):  # a message's placeholders changed since
+        return stored
 
 
 class WorkLog(models.Model):

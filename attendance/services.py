@@ -31,9 +31,17 @@ from django.utils.translation import gettext_noop
 from assignments import dates
 from assignments.models import Assignment, Cadre, Finding, Profile, Region, Village, finding_auto_note, finding_detail
 from assignments.selectors import can_manage_county, managed_county, scope_for_user
-from assignments.text import list_join, sentences_join
+from assignments.text import list_join
 
-from .models import CountyAttendanceSetting, DailyPresenceSummary, LeaveRequest, PresenceRecord, WorkingDay, WorkLog
+from .models import (
+    CountyAttendanceSetting,
+    DailyPresenceSummary,
+    LeaveRequest,
+    PresenceRecord,
+    WorkingDay,
+    WorkLog,
+    presence_note,
+)
 from .selectors import (
     active_on,
     assignment_on,
@@ -197,24 +205,25 @@ def _boundary_shape(county_id: int, boundary: str):
     return shape(data)
 
 
-def _location_problems(*, village, county: Region, latitude, longitude, accuracy) -> list[str]:
-    """Why a located check-in needs a human look; empty when it passes every check."""
+def _location_problems(*, village, county: Region, latitude, longitude, accuracy) -> list[tuple[str, dict]]:
+    """Why a located check-in needs a human look, as (msgid, values) parts for presence_note;
+    empty when it passes every check."""
     if latitude is None or longitude is None:
-        return [_("No location was provided.")]
+        return [(gettext_noop("No location was provided."), {})]
     lat, lon = float(latitude), float(longitude)
     problems = []
     max_acc = rule("CHECKIN_MAX_ACCURACY_M")
     if accuracy is None or float(accuracy) > max_acc:
-        problems.append(_("Location accuracy is worse than %(m)d m.") % {"m": max_acc})
+        problems.append((gettext_noop("Location accuracy is worse than %(m)d m."), {"m": max_acc}))
     if village.latitude is not None and village.longitude is not None:
         radius = village.checkin_radius_m or rule("CHECKIN_DEFAULT_RADIUS_M")
         distance = _haversine_m(lat, lon, float(village.latitude), float(village.longitude))
         if distance > radius:
-            problems.append(
+            problems.append((
                 # Both in metres (one unit to compare), grouped by thousands: "12,345 m … 500 m".
-                _("%(d)s m from the village, more than the allowed %(r)s m.") % {
-                    "d": f"{round(distance):,}", "r": f"{radius:,}"}
-            )
+                gettext_noop("%(d)s m from the village, more than the allowed %(r)s m."),
+                {"d": f"{round(distance):,}", "r": f"{radius:,}"},
+            ))
     if county.boundary:
         from shapely.geometry import Point
 
@@ -223,7 +232,7 @@ def _location_problems(*, village, county: Region, latitude, longitude, accuracy
         except (ValueError, KeyError, TypeError, AttributeError):
             inside = True  # an unreadable boundary must not block anybody; the distance check still ran
         if not inside:
-            problems.append(_("The position is outside %(county)s.") % {"county": county.name})
+            problems.append((gettext_noop("The position is outside %(county)s."), {"county": county.name}))
     return problems
 
 
@@ -461,7 +470,8 @@ def presence_checkin(*, user, latitude=None, longitude=None, accuracy=None) -> C
                                           longitude=longitude, accuracy=accuracy)
             if problems:
                 record.review_status = Review.NEEDS_REVIEW
-                record.review_note = sentences_join(problems)
+                record.review_note, parts = presence_note(problems)
+                record.note_args = {"review": parts}
         inserted = _insert_with_history(record)
     if not inserted:
         # Already a record today (an earlier tap, two taps at once, leave, the township's).
@@ -469,7 +479,7 @@ def presence_checkin(*, user, latitude=None, longitude=None, accuracy=None) -> C
         return CheckinResult(existing, False, _already_message(existing))
     if record.review_status == Review.NEEDS_REVIEW:
         message = _("Checked in. Your location could not be confirmed (%(why)s) so county staff will review it.") % {
-            "why": record.review_note.rstrip("。.")}
+            "why": record.review_note_text.rstrip("。.")}
     else:
         message = _("Checked in for %(day)s. Thank you.") % {"day": today.isoformat()}
     return CheckinResult(record, True, message)
@@ -715,8 +725,7 @@ def _leave_records_create(leave: LeaveRequest, start: dt.date, end: dt.date, use
     replaced, so its history keeps what it said before."""
     now = timezone.now()
     taken = {r.date: r for r in PresenceRecord.objects.filter(cadre_id=leave.cadre_id, date__range=(start, end))}
-    with translation.override(settings.LANGUAGE_CODE):  # stored text, in the site's language
-        reason = _("Approved leave covers this day.")
+    reason, reason_parts = presence_note([(gettext_noop("Approved leave covers this day."), {})])
     for day in _days(start, end):
         record = taken.get(day)
         if record is not None:
@@ -727,6 +736,8 @@ def _leave_records_create(leave: LeaveRequest, start: dt.date, end: dt.date, use
                 record.latitude = record.longitude = record.accuracy_m = None
                 record.review_status, record.review_note = Review.OK, ""
                 record.correction_reason = reason
+                record.note_args = {**(record.note_args or {}), "correction": reason_parts}
+                record.note_args.pop("review", None)  # the review note went with the check-in
                 record._change_reason = reason
                 record.save()
             continue

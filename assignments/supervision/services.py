@@ -168,18 +168,16 @@ def _presence_contradicted(*, cadre_ids: list[int], day: dt.date, user, now) -> 
     it said. (A trip that day would have made the absence excused, so only "in the village".)"""
     if not cadre_ids or not apps.is_installed("attendance"):
         return
-    from django.conf import settings
-    from django.utils import translation
+    from attendance.models import PresenceRecord, presence_note
 
-    from attendance.models import PresenceRecord
-
-    with translation.override(settings.LANGUAGE_CODE):  # stored text, in the site's language
-        note = _("The inspection of %(d)s found the cadre away without leave.") % {"d": day.isoformat()}
+    note, parts = presence_note([(gettext_noop("The inspection of %(d)s found the cadre away without leave."),
+                                  {"d": day.isoformat()})])
     for record in PresenceRecord.objects.filter(cadre_id__in=cadre_ids, date=day,
                                                 kind=PresenceRecord.Kind.IN_VILLAGE).exclude(
             review_status=PresenceRecord.Review.REJECTED):
         record.review_status, record.review_note = PresenceRecord.Review.REJECTED, note
         record.reviewed_by, record.reviewed_at = user, now
+        record.note_args = {**(record.note_args or {}), "review": parts}
         record._change_reason = note
         record.save()
 

@@ -73,16 +73,25 @@ def test_located_checkin_far_from_the_village_is_stored_for_review_not_refused(w
     assert list(selectors.review_queue_for_user(world.owner)) == [result.record]
 
 
-def test_a_review_note_runs_its_sentences_on_in_chinese_and_spaces_them_in_english(world, today):
+def test_a_review_note_is_read_in_the_readers_language_with_the_reviewers_words_as_typed(world, today):
     _locate(world, boundary=SQUARE)
+    with translation.override("zh-hans"):  # the cadre's phone is in Chinese; the site (here) in English
+        record = services.presence_checkin(user=world.cadre_user, latitude=31.9, longitude=106.2, accuracy=900).record
+    assert record.review_note.startswith("Location accuracy is worse than")  # stored in the site language
     with translation.override("zh-hans"):
-        note = services.presence_checkin(user=world.cadre_user, latitude=31.9, longitude=106.2, accuracy=900
-                                         ).record.review_note
-    assert "。距村" in note and "。 " not in note  # two sentences, no space between them
-    PresenceRecord.objects.all().delete()
-    note = services.presence_checkin(user=world.cadre_user, latitude=31.9, longitude=106.2, accuracy=900
-                                     ).record.review_note
-    assert re.search(r"\. \d", note)
+        chinese = record.review_note_text
+    # Two sentences, run on in Chinese (no space after 。), spaced in English.
+    assert chinese.startswith("定位") and "。距村" in chinese and "。 " not in chinese
+    assert re.search(r"\. \d", record.review_note_text)
+    services.presence_review(user=world.owner, record=record, accept=False, reason="核实不在村")
+    record.refresh_from_db()
+    with translation.override("zh-hans"):
+        assert record.review_note_text.startswith("定位") and record.review_note_text.endswith("\n核实不在村")
+    # A note nobody can match to its messages any more is shown as stored.
+    PresenceRecord.objects.filter(pk=record.pk).update(review_note="changed by hand")
+    record.refresh_from_db()
+    with translation.override("zh-hans"):
+        assert record.review_note_text == "changed by hand"
 
 
 def test_located_checkin_outside_the_county_or_inaccurate_needs_review(world, today):

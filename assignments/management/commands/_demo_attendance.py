@@ -27,9 +27,7 @@ from collections import defaultdict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Max
-from django.utils import translation
 from simple_history.utils import bulk_create_with_history
 
 from assignments.models import Assignment, Profile, Village
@@ -202,7 +200,7 @@ def _located_checkin(record, *, u: int, lat, lon, radius, village, today: dt.dat
     with good accuracy; about 1 in 25 with poor accuracy or taken far away, stored "needs
     review" with the reasons the check-in service gives, and decided by county staff unless
     it is from the last week."""
-    from attendance.models import PresenceRecord
+    from attendance.models import PresenceRecord, presence_note
 
     Review = PresenceRecord.Review
     flagged = (u // 13) % 25 == 0
@@ -215,12 +213,13 @@ def _located_checkin(record, *, u: int, lat, lon, radius, village, today: dt.dat
     record.accuracy_m = float(350 + u % 500) if flagged and not far else float(10 + u % 40)
     if not flagged:
         return record
-    with translation.override(settings.LANGUAGE_CODE):  # stored in the site language, as the service does
-        problems = problems_of(village=village, county=village.county, latitude=record.latitude,
-                               longitude=record.longitude, accuracy=record.accuracy_m)
+    problems = problems_of(village=village, county=village.county, latitude=record.latitude,
+                           longitude=record.longitude, accuracy=record.accuracy_m)
     if not problems:
         return record
-    record.review_status, record.review_note = Review.NEEDS_REVIEW, " ".join(problems)
+    record.review_status = Review.NEEDS_REVIEW
+    record.review_note, parts = presence_note(problems)  # as the service: site language + the messages
+    record.note_args = {"review": parts}
     if record.date < today - dt.timedelta(days=REVIEW_QUEUE_DAYS):
         verdict = "rejected" if far else "accepted"
         record.review_status = Review.REJECTED if far else Review.ACCEPTED
