@@ -132,12 +132,14 @@ PHONE_PATTERN = r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$"
 
 
 class DispatchingUnit(models.Model):
+    # The level of a unit, a commendation or a course's organiser reads "County-level" (县级):
+    # the same labels in all three, and never the bare "County", which names a region.
     class Level(models.TextChoices):
         CENTRAL = "central", _("Central")
-        PROVINCE = "province", _("Provincial")
-        CITY = "city", _("City")
-        COUNTY = "county", _("County")
-        TOWNSHIP = "township", _("Township")
+        PROVINCE = "province", _("Province-level")
+        CITY = "city", _("City-level")
+        COUNTY = "county", _("County-level")
+        TOWNSHIP = "township", _("Township-level")
 
     class Kind(models.TextChoices):
         PARTY_GOV = "party_gov", _("Party or government organ")
@@ -707,11 +709,11 @@ class BenefitPayment(models.Model):
 
 
 class Commendation(models.Model):
-    class Level(models.TextChoices):
+    class Level(models.TextChoices):  # labels as DispatchingUnit.Level's
         NATIONAL = "national", _("National")
-        PROVINCE = "province", _("Provincial")
-        CITY = "city", pgettext_lazy("commendation level", "City")
-        COUNTY = "county", pgettext_lazy("commendation level", "County")
+        PROVINCE = "province", _("Province-level")
+        CITY = "city", _("City-level")
+        COUNTY = "county", _("County-level")
 
     cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="commendations", verbose_name=_("cadre"))
     county = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("county"), editable=False)

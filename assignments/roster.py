@@ -22,6 +22,7 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import tablib
 from django.core.exceptions import PermissionDenied
@@ -36,6 +37,7 @@ from . import selectors
 from .idcard import id_number_errors
 from .models import Assignment, Cadre, DispatchingUnit, Village
 from .services import assignment_start_error, cadre_validate
+from .text import list_join
 
 # --- the file format ----------------------------------------------------------------------
 
@@ -245,6 +247,39 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+XLSX_MAX_WIDTH = 50
+
+
+def fit_column_widths(ws, *, header_row: int, rows: int = 200) -> None:
+    """Widths for a sheet built in memory (not write-only): each column as wide as its header
+    or its widest value among the first `rows` rows, as `display_width` counts them and as the
+    cell's number format shows a number (34,260.27), so no header is cut off in Excel; a
+    header wider than XLSX_MAX_WIDTH wraps instead. Rows above the header (a title) spill over
+    their neighbours and are not measured."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    def shown(cell) -> str:
+        if isinstance(cell.value, (int, float, Decimal)) and "#,##0" in cell.number_format:
+            decimals = len(cell.number_format.partition(".")[2])
+            return f"{cell.value:,.{decimals}f}"
+        if isinstance(cell.value, dt.date):
+            return cell.value.isoformat()[:10]
+        return str(cell.value)
+
+    widest: dict[int, int] = {}
+    # Bounded by the sheet's last row: iter_rows would otherwise add empty rows up to max_row.
+    for row in ws.iter_rows(min_row=header_row, max_row=min(ws.max_row, header_row + rows)):
+        for cell in row:
+            if cell.value not in (None, ""):
+                widest[cell.column] = max(widest.get(cell.column, 0), display_width(shown(cell)))
+    for column, width in widest.items():
+        ws.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 6), XLSX_MAX_WIDTH)
+    for cell in ws[header_row]:
+        if cell.value is not None and display_width(str(cell.value)) + 2 > XLSX_MAX_WIDTH:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
 def text_safe(ws, value):
     """A value for a write-only sheet's row: typed text that begins with "=" stays text (a cell
     must not become a formula because of what someone typed); anything else as it is."""
@@ -397,7 +432,7 @@ class _Parser:
         if text in to_value:
             return to_value[text]
         self.error(row, column, _("Unknown value “%(v)s”; use one of: %(choices)s.") % {
-            "v": text, "choices": "、".join(to_label.values()),
+            "v": text, "choices": list_join(to_label.values()),
         })
         return None
 

@@ -17,10 +17,11 @@ from assignments.models import Cadre, DispatchingUnit, Region
 
 
 class OrganiserLevel(models.TextChoices):
-    PROVINCE = "province", _("Province")
-    CITY = "city", _("City / prefecture")
-    COUNTY = "county", _("County")
-    TOWNSHIP = "township", _("Township")
+    # Labels as assignments.models.DispatchingUnit.Level's ("County-level"), not the regions' nouns.
+    PROVINCE = "province", _("Province-level")
+    CITY = "city", _("City-level")
+    COUNTY = "county", _("County-level")
+    TOWNSHIP = "township", _("Township-level")
     UNIT = "unit", _("Dispatching unit")
 
 

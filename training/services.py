@@ -354,6 +354,19 @@ def _column_label(key: str) -> str:
     }[key]
 
 
+def import_column_names() -> dict[str, str]:
+    """How the import page names each column, in IMPORT_COLUMNS order: in Chinese by its first
+    Chinese header; in another language by the header in that language, when the importer
+    reads one, with the Chinese beside it ("ID number (身份证号)"), so a sheet made with
+    either works. (The column labels' English msgids are the English headers.)"""
+    chinese_reader = (translation.get_language() or "").startswith("zh")
+    names = {}
+    for key, aliases in IMPORT_COLUMNS.items():
+        chinese, label = aliases[0], _column_label(key)
+        names[key] = chinese if chinese_reader or label not in aliases else f"{label} ({chinese})"
+    return names
+
+
 def _text(value) -> str:
     if value is None:
         return ""

@@ -201,7 +201,7 @@ def record_import(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(n)d attendance records imported.") % {"n": result.created})
             return redirect("training:course_detail", pk=course.pk)
     return render(request, "training/record_import.html", {
-        "course": course, "form": form, "result": result, "columns": services.IMPORT_COLUMNS,
+        "course": course, "form": form, "result": result, "columns": services.import_column_names(),
         "closed": services.recording_closed_reason(course),
     })
 

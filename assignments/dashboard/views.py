@@ -13,20 +13,23 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.defaultfilters import yesno
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from assignments.models import Region
+from assignments.roster import fit_column_widths
 
 from . import selectors
 
-# The figures a user may colour the map by: (field on Row, label).
+# The figures a user may colour the map by: (field on Row, label). The labels carry no "(%)":
+# the map's script adds the unit to each value of a rate (PERCENT_FIGURES).
 MAP_FIGURES = [
-    ("rate_30", gettext_lazy("Presence rate, last 30 days (%)")),
-    ("rate_yesterday", gettext_lazy("Presence rate, last working day (%)")),
-    ("training_compliance", gettext_lazy("Training requirement met (%)")),
+    ("rate_30", gettext_lazy("Presence rate, last 30 days")),
+    ("rate_yesterday", gettext_lazy("Presence rate, last working day")),
+    ("training_compliance", gettext_lazy("Training requirement met")),
     ("open_findings", gettext_lazy("Open findings")),
     ("no_first_secretary", gettext_lazy("Villages without a first secretary")),
     ("active_cadres", gettext_lazy("Cadres in post")),
@@ -121,10 +124,10 @@ def _sheets(board: selectors.Dashboard) -> dict[str, tuple[list[str], list[list]
             _pct(r.inspections_unexcused_share), r.changes_year, r.replacements_open,
         ])
         if per_village and not total:
-            # A village row's counts of villages are 1 or 0: yes/no in words, as on the page
-            # (the total row keeps counting them).
+            # A village row's counts of villages are 1 or 0: Yes/No in words, as on the page
+            # (the total row keeps counting them). Django's words are lower-case in English.
             for i in (2, 4, 5):
-                rows[-1][i] = yesno(rows[-1][i])
+                rows[-1][i] = capfirst(yesno(rows[-1][i]))
     if per_village:
         # "Villages" is 1 on every village row; the total row's count moves into its label.
         header.pop(1)
@@ -200,6 +203,9 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
         for r in rows:
             ws.append(r)
         ws.freeze_panes = "B3"
+        # English headers run long ("Inspections finding an unexcused absence (%)"): each
+        # column as wide as its header, so none is cut off in Excel.
+        fit_column_widths(ws, header_row=2)
     buf = io.BytesIO()
     wb.save(buf)
     response = HttpResponse(buf.getvalue(),

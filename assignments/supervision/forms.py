@@ -100,8 +100,11 @@ class SampleForm(forms.Form):
 
 
 class AssessmentForm(forms.Form):
+    # No grade is chosen for the user: a preselected one was saved by a single click of Save.
+    # The list starts on "Choose a grade" and an assessment without one is refused.
     year = forms.IntegerField(label=_("Year"))
-    grade = forms.ChoiceField(label=_("Grade"), choices=AnnualAssessment.Grade.choices)
+    grade = forms.ChoiceField(label=_("Grade"), choices=[("", _("Choose a grade")), *AnnualAssessment.Grade.choices],
+                              error_messages={"required": _("Choose a grade.")})
     comments = forms.CharField(label=_("Comments"), required=False, max_length=services.MAX_COMMENTS,
                                widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -112,11 +115,13 @@ class AssessmentForm(forms.Form):
         best = (evidence or {}).get("best_grade")
         if best is not None:
             allowed = selectors.assessment_allowed_grades(best=best)
-            self.fields["grade"].choices = [(v, label) for v, label in AnnualAssessment.Grade.choices if v in allowed]
+            self.fields["grade"].choices = [("", _("Choose a grade")), *(
+                (v, label) for v, label in AnnualAssessment.Grade.choices if v in allowed)]
             self.fields["grade"].help_text = selectors.assessment_cap_message(
                 unexcused=evidence["unexcused_absences"], year=year, best=best)
             if self.initial.get("grade") not in allowed:
-                self.initial["grade"] = best
+                # An earlier grade the cap no longer allows is not replaced by a guess either.
+                self.initial.pop("grade", None)
 
 
 class RecallForm(forms.Form):

@@ -8,6 +8,7 @@ user's to act on is a 403 (the services raise PermissionDenied, Django answers 4
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from io import BytesIO
 
 from django.contrib import messages
@@ -30,6 +31,7 @@ from assignments.models import (
     InspectionSample,
     ReplacementObligation,
 )
+from assignments.roster import fit_column_widths
 
 from ..access import day_param, profile_required
 from ..access import page_of as _page
@@ -274,8 +276,7 @@ def assessment_create(request: HttpRequest) -> HttpResponse:
         # Assessments are usually made early in the next year: default to last year.
         year = _year(request) if "year" in request.GET else timezone.localdate().year - 1
         evidence = selectors.assessment_evidence(cadre=cadre, year=year)
-        form = AssessmentForm(initial={"year": year, "grade": AnnualAssessment.Grade.COMPETENT},
-                              evidence=evidence, year=year)
+        form = AssessmentForm(initial={"year": year}, evidence=evidence, year=year)
     return render(request, "supervision/assessment_form.html", {
         "form": form, "cadre": cadre, "evidence": evidence, "year": year,
         "title": _("Annual assessment of %(c)s") % {"c": cadre.name},
@@ -420,18 +421,19 @@ def benefit_export(request: HttpRequest) -> HttpResponse:
     for c in data["cadres"]:
         ws2.append([c["name"], c["unit"], c["village"], c["days"], c["due"], c["paid"], c["arrears"], c["overpaid"]])
     bold = Font(bold=True)
-    for sheet, header_row in ((ws, 2), (ws2, 1)):
-        # Header in bold and kept in view; names wide enough for a unit's full name.
+    # Amounts (their columns, 1-based) stay numbers, shown as the page shows them: 34,260.27;
+    # the counts and days between them stay plain.
+    for sheet, header_row, amounts in ((ws, 2, {2, 3, 4, 5, 6, 8}), (ws2, 1, {5, 6, 7, 8})):
+        # Header in bold and kept in view.
         for cell in sheet[header_row]:
             cell.font = bold
         sheet.freeze_panes = f"A{header_row + 1}"
-        sheet.column_dimensions["A"].width = 28
-        for column in "BCDEFGHI":
-            sheet.column_dimensions[column].width = 14
         for row in sheet.iter_rows(min_row=header_row + 1):
             for cell in row:
-                if isinstance(cell.value, type(data["total_due"])):
+                if cell.column in amounts and isinstance(cell.value, (int, float, Decimal)):
                     cell.number_format = "#,##0.00"
+        # Each column as wide as its header or its widest value (a unit's full name).
+        fit_column_widths(sheet, header_row=header_row)
     for cell in ws[ws.max_row]:
         cell.font = bold
     buffer = BytesIO()

@@ -23,12 +23,13 @@
       var axisMin = Math.max(0, Math.floor((low - 1) / step) * step);
       chart.setOption({
         grid: { left: 40, right: 16, top: 16, bottom: 28 },
+        // The series is named without a unit ("Presence rate"): the value carries the "%".
         tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
         xAxis: { type: "category", data: points.map(function (p) { return p.day.slice(5); }) },
         // Days without presence data have a null rate: a gap in the line, not 0 % (and no
         // lowest rate: the axis then starts at 0). The ends and the step are chosen above, on
         // multiples of the step, so no end label sits on top of a tick's label ("100" over "99").
-        yAxis: { type: "value", max: 100, min: axisMin, interval: step },
+        yAxis: { type: "value", max: 100, min: axisMin, interval: step, axisLabel: { formatter: "{value}%" } },
         // Straight segments: a smoothed line overshoots between days and shows rates nobody had.
         series: [{ name: trendEl.dataset.label, type: "line", smooth: false, showSymbol: points.length <= 31,
                    areaStyle: { opacity: 0.15 }, data: points.map(function (p) { return p.rate; }) }],
@@ -59,10 +60,18 @@
         var lo = nums.length ? Math.min.apply(null, nums) : 0, hi = nums.length ? Math.max.apply(null, nums) : 1;
         var minSpan = data.map.percent ? 10 : 2;
         if (hi - lo < minSpan) { lo = Math.max(0, hi - minSpan); }
+        // Every figure shown says what it is and, for a rate, that it is a percentage: the
+        // tooltip names the place and the figure, the scale's handles carry the unit.
+        var unit = data.map.percent ? "%" : "";
+        var enc = echarts.format.encodeHTML;
         var m = echarts.init(mapEl);
         m.setOption({
-          tooltip: { trigger: "item", formatter: function (p) { return p.name + ": " + (p.value == null || isNaN(p.value) ? "—" : p.value); } },
+          tooltip: { trigger: "item", formatter: function (p) {
+            var v = p.value == null || isNaN(p.value) ? "—" : p.value + unit;
+            return enc(p.name) + "<br>" + enc(data.map.label) + ": " + v;
+          } },
           visualMap: { min: lo, max: hi, left: 8, bottom: 8, calculable: true, text: [data.map.label, ""],
+                       formatter: function (v) { return (+v).toFixed(data.map.percent ? 1 : 0) + unit; },
                        inRange: { color: ["#fde0dd", "#c51b8a"] }, outOfRange: { color: "#dee2e6" } },
           series: [{ type: "map", map: "zhucun-sub", roam: true, name: data.map.label,
                      // Dark label text with a light outline: readable on the palest and darkest fill.

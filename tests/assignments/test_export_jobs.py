@@ -149,3 +149,13 @@ def test_a_job_the_broker_cannot_take_is_failed_at_once(client, world, monkeypat
     client.force_login(world.owner)
     page = client.get(reverse("export_list")).content.decode()
     assert 'http-equiv="refresh"' not in page and "请重试" in page
+
+
+def test_an_empty_list_says_how_many_days_exports_are_kept(client, world, settings, monkeypatch):
+    monkeypatch.setattr(export_jobs, "EXPORT_KEEP_DAYS", 3)
+    client.force_login(world.owner)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("export_list")).content.decode()
+    assert "No exports in the last 3 days." in page
+    monkeypatch.setattr(export_jobs, "EXPORT_KEEP_DAYS", 1)
+    assert "No exports in the last 1 day." in client.get(reverse("export_list")).content.decode()

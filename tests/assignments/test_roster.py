@@ -257,7 +257,16 @@ def test_missing_required_field_is_reported(world, column):
 @pytest.mark.parametrize(("column", "value"), [("性别", "男性"), ("岗位", "书记"), ("政治面貌", "党外"), ("学历", "小学")])
 def test_unknown_label_is_reported_with_the_allowed_ones(world, column, value):
     result = assert_refused(world, [new_row(1, **{column: value})], row=2, column=column, contains=value)
-    assert "、" in result.errors[0].message  # lists the allowed labels
+    # Lists the allowed labels (the Chinese ones the file must hold), joined in the reader's language.
+    message = result.errors[0].message
+    assert "use one of: " in message and ", " in message.split("use one of: ")[1] and "、" not in message
+
+
+def test_the_allowed_labels_are_joined_with_a_chinese_comma_in_chinese(world):
+    with translation.override("zh-hans"):
+        result = roster_import(user=world.owner, data=xlsx(new_row(1, 性别="Male")))
+    [message] = [e.message for e in result.errors if e.column == "性别"]
+    assert "Male" in message and "男、女" in message
 
 
 def test_unreadable_date_is_reported(world):

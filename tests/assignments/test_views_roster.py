@@ -55,6 +55,20 @@ def test_template_download_has_no_cadre(client, world):
     assert world.cadre.name not in _cells(response.content)
 
 
+def test_the_import_page_says_in_english_that_the_files_headers_stay_chinese(client, world, settings):
+    from assignments.roster import COLUMNS
+
+    client.force_login(world.owner)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("roster_import")).content.decode()
+    assert ('id="roster-chinese-headers">In every language the template and the roster export have Chinese column '
+            "headers") in page
+    # And so they do, in an English session.
+    for url in (reverse("roster_template"), reverse("roster_export")):
+        sheet = openpyxl.load_workbook(io.BytesIO(client.get(url).content)).active
+        assert [c.value for c in sheet[1]] == list(COLUMNS) and "姓名" in COLUMNS
+
+
 @pytest.mark.parametrize("who", ["province_reviewer", "township_staff", "liaison", "cadre_user"])
 def test_only_county_staff_may_import(client, world, who):
     client.force_login(getattr(world, who))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -12,7 +13,7 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from assignments.dashboard.selectors import dashboard_for_region
-from assignments.models import Assignment, Finding
+from assignments.models import Assignment, Commendation, Finding
 from attendance.models import DailyPresenceSummary, PresenceRecord, WorkingDay
 from attendance.services import working_days_ensure
 from attendance.summaries import presence_summaries_refresh
@@ -60,6 +61,30 @@ def test_presence_rate_comes_from_the_summaries(world):
     # The township's own dashboard (by village) computes the same from the raw rows.
     village_board = dashboard_for_region(region=world.township, today=today)
     assert _row(village_board, world.village).rate_yesterday == 50.0
+
+
+def test_the_cadre_table_counts_records_entered_after_the_nightly_summary_as_its_note_says(world, client):
+    today = timezone.localdate()
+    day = _last_working_day(today)
+    presence_summaries_refresh(days=[day])  # last night: nobody had checked in
+    PresenceRecord.objects.create(cadre=world.cadre, assignment=world.assignment, date=day, kind="trip",
+                                  source="keeper", recorded_at=timezone.now())  # entered this morning
+    client.force_login(world.owner)
+    response = client.get(URL)
+    board = response.context["board"]
+    assert _row(board, world.township).present_yesterday == 0  # the rates: still the summary's
+    assert next(c for c in board.cadres if c["cadre_id"] == world.cadre.id)["present"] == 1
+    html = response.content.decode()
+    assert "read from the attendance records when this page opened" in html
+    assert "(from the records, up to now)" not in html
+
+
+def test_exemplars_name_the_commendation_level_as_a_level(world, client):
+    Commendation.objects.create(cadre=world.cadre, level=Commendation.Level.COUNTY, title="优秀第一书记",
+                                date=dt.date(2026, 10, 29))
+    client.force_login(world.owner)
+    html = client.get(URL).content.decode()
+    assert "2026-10-29 · County-level</span> 优秀第一书记" in html
 
 
 def test_trend_leaves_a_gap_for_days_without_any_presence_data(world, client):
@@ -245,20 +270,44 @@ def test_export_has_the_region_table_and_respects_scope(world, client):
     assert client.get(reverse("dashboard:export"), {"table": "nope"}).status_code == 404
 
 
+def test_export_columns_are_as_wide_as_their_english_headers(world, client):
+    from assignments.roster import display_width
+
+    client.force_login(world.city_reviewer)
+    wb = load_workbook(io.BytesIO(client.get(reverse("dashboard:export")).content))
+    widths = {}
+    for ws in wb.worksheets:
+        for cell in ws[2]:
+            widths[(ws.title, cell.value)] = ws.column_dimensions[cell.column_letter].width
+    assert widths[("By region", "Inspections finding an unexcused absence (%)")] >= 45
+    assert all(width >= display_width(header) for (_title, header), width in widths.items()), widths
+
+
 def test_per_village_the_table_says_yes_or_no_instead_of_counting_one_village(world, client):
     client.force_login(world.owner)
     html = client.get(URL, {"region": world.township.id}).content.decode()
     table = html[html.index('data-testid="region-table"'):html.index("</table>", html.index('data-testid="region-table"'))]
     assert ">Villages</th>" not in table
     assert "Total (2 villages)" in table
+    # 山水村 has a full team with its first secretary; 白桥村 has nobody.
+    cells = re.findall(r'<td class="text-end">([^<]*)</td>', table)
+    assert cells[:4] == ["Yes", "2", "No", "No"] and cells[13:17] == ["No", "0", "Yes", "Yes"]
     ws = load_workbook(io.BytesIO(client.get(reverse("dashboard:export"),
                                              {"region": world.township.id, "table": "regions"}).content))["By region"]
     header = [c.value for c in ws[2]]
     assert header[:3] == ["Village", "Villages with a team", "Cadres in post"]
     rows = {row[0]: row for row in ws.iter_rows(min_row=3, values_only=True)}
-    assert rows["山水村"][1:3] == ("yes", 2)
-    assert rows["白桥村"][1:3] == ("no", 0)
+    assert rows["山水村"][1:5] == ("Yes", 2, "No", "No")
+    assert rows["白桥村"][1:5] == ("No", 0, "Yes", "Yes")
     assert rows["Total (2 villages)"][1:3] == (1, 2)
+
+
+def test_per_village_yes_and_no_stay_chinese_in_chinese(world, client, settings):
+    client.force_login(world.owner)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = client.get(URL, {"region": world.township.id}).content.decode()
+    table = html[html.index('data-testid="region-table"'):html.index("</table>", html.index('data-testid="region-table"'))]
+    assert re.findall(r'<td class="text-end">([^<]*)</td>', table)[:4] == ["是", "2", "否", "否"]
 
 
 def test_page_says_as_of_when(world, client):

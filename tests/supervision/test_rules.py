@@ -209,7 +209,7 @@ def test_the_assessment_form_offers_only_the_allowed_grades_and_says_why(client,
     client.force_login(world.owner)
     page = client.get(reverse("supervision:assessment_create"), {"cadre": world.cadre.pk, "year": 2026})
     grade = page.context["form"].fields["grade"]
-    assert [v for v, _ in grade.choices] == ["incompetent"]
+    assert [v for v, _ in grade.choices] == ["", "incompetent"]  # "Choose a grade", then the one allowed
     assert grade.help_text == ("3 unexcused absence(s) found by inspection in 2026: the grade can only be "
                                "“Incompetent”.")
     assert "the grade can only be" in page.content.decode()
@@ -220,12 +220,12 @@ def test_the_assessment_form_offers_only_the_allowed_grades_and_says_why(client,
 
 
 def test_without_a_cap_every_grade_is_offered_and_one_absence_drops_excellent(world, today):
-    assert len(AssessmentForm(evidence={"best_grade": None}, year=2026).fields["grade"].choices) == 4
+    assert len(AssessmentForm(evidence={"best_grade": None}, year=2026).fields["grade"].choices) == 1 + 4
     form = AssessmentForm(evidence={"best_grade": "competent", "unexcused_absences": 1}, year=2026,
                           initial={"grade": "excellent"})
-    assert [v for v, _ in form.fields["grade"].choices] == ["competent", "basically_competent", "incompetent"]
+    assert [v for v, _ in form.fields["grade"].choices] == ["", "competent", "basically_competent", "incompetent"]
     assert "can be at most “Competent”" in form.fields["grade"].help_text
-    assert form.initial["grade"] == "competent"
+    assert "grade" not in form.initial  # the grade no longer allowed is not swapped for a guess
 
 
 # --- free-text limits and truncated lists -------------------------------------------------------

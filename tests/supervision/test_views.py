@@ -1,6 +1,7 @@
 """Supervision pages: who may open what (404 out of scope, 403 not allowed) and that they work,
 exports included."""
 import datetime as dt
+import re
 from decimal import Decimal
 from io import BytesIO
 
@@ -109,6 +110,26 @@ def test_sample_is_drawn_shown_and_scoped(client, world, today):
     assert _as(client, world.province_reviewer).post(reverse("supervision:sample_create"), {"size": 1}).status_code == 403
 
 
+def test_inspection_page_closes_the_rectification_with_a_button_that_says_so(client, world, today):
+    inspection = _inspection(world, issues="台账不全", rectification_deadline=TODAY + dt.timedelta(days=3))
+    c = _as(client, world.owner)
+    url = reverse("supervision:inspection_detail", args=[inspection.pk])
+    assert '<button type="submit" class="btn btn-success">Mark as rectified</button>' in c.get(url).content.decode()
+    c.post(reverse("supervision:inspection_rectify", args=[inspection.pk]),
+           {"rectified_on": TODAY.isoformat(), "note": "台账已补齐"})
+    inspection.refresh_from_db()
+    assert inspection.rectification_status == "done"
+    assert "Mark as rectified" not in c.get(url).content.decode()  # nothing left to close
+
+
+@pytest.mark.parametrize("size, drawn", [(1, "1 village drawn at"), (2, "2 villages drawn at")])
+def test_sample_page_counts_the_villages_drawn_in_singular_or_plural(client, world, today, size, drawn):
+    c = _as(client, world.owner)
+    c.post(reverse("supervision:sample_create"), {"size": size, "seed": 7})
+    page = c.get(reverse("supervision:sample_detail", args=[InspectionSample.objects.get().pk])).content.decode()
+    assert drawn in page
+
+
 def test_assessment_starts_from_the_countys_cadres_named_with_village_and_unit(client, world, today):
     page = _as(client, world.owner).get(reverse("supervision:assessment_create")).content.decode()
     assert f"{world.cadre.name} · {world.village.name} · {world.cadre.unit.name}" in page
@@ -129,6 +150,40 @@ def test_assessment_form_shows_evidence_and_refuses_a_grade_above_the_cap(client
     assert _as(client, world.city_reviewer).get(reverse("supervision:assessment_create")).status_code == 403
     assert _as(client, world.stranger).get(reverse("supervision:assessment_create"),
                                            {"cadre": world.cadre.pk}).status_code == 404
+
+
+def _grade_options(html: str) -> list[tuple[str, bool]]:
+    select = html[html.index('<select name="grade"'):html.index("</select>", html.index('<select name="grade"'))]
+    return [(value, bool(selected)) for value, selected in re.findall(r'<option value="([^"]*)"( selected)?', select)]
+
+
+def test_assessment_form_chooses_no_grade_and_saving_without_one_is_refused(client, world, today, settings):
+    c = _as(client, world.owner)
+    html = c.get(reverse("supervision:assessment_create"), {"cadre": world.cadre.pk, "year": 2025}).content.decode()
+    options = _grade_options(html)
+    assert options[0] == ("", True) and not any(selected for _value, selected in options[1:])
+    assert [v for v, _s in options[1:]] == ["excellent", "competent", "basically_competent", "incompetent"]
+    assert ">Choose a grade</option>" in html
+    # What one click of Save sends: no grade.
+    response = c.post(reverse("supervision:assessment_create"), {"cadre": world.cadre.pk, "year": 2025, "grade": ""})
+    assert response.status_code == 200 and response.context["form"].errors["grade"] == ["Choose a grade."]
+    assert not AnnualAssessment.objects.exists()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = c.post(reverse("supervision:assessment_create"), {"cadre": world.cadre.pk, "year": 2025})
+    assert "请选择考核等次。" in response.content.decode() and not AnnualAssessment.objects.exists()
+
+
+def test_under_the_cap_rule_the_form_still_starts_without_a_grade(client, world, today):
+    _inspection(world, absent=[world.cadre.pk])
+    c = _as(client, world.owner)
+    html = c.get(reverse("supervision:assessment_create"), {"cadre": world.cadre.pk, "year": 2026}).content.decode()
+    options = _grade_options(html)
+    assert options[0] == ("", True) and "excellent" not in [v for v, _s in options]
+    assert not any(selected for _value, selected in options[1:])
+    # Editing an assessment whose grade the cap now forbids does not swap in another grade either.
+    assessment = AnnualAssessment.objects.create(cadre=world.cadre, county=world.county, year=2026, grade="excellent")
+    options = _grade_options(c.get(reverse("supervision:assessment_edit", args=[assessment.pk])).content.decode())
+    assert options[0] == ("", True) and not any(selected for _value, selected in options[1:])
 
 
 def test_assessments_list_never_shows_another_citys_assessments(client, world, today):
@@ -189,6 +244,46 @@ def test_benefits_page_and_export_show_only_the_users_scope(client, world, today
     for user in (world.township_staff, world.cadre_user):
         assert _as(client, user).get(reverse("supervision:benefit_arrears")).status_code == 403
         assert _as(client, user).get(reverse("supervision:benefit_export")).status_code == 403
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_benefits_page_shows_every_amount_with_thousands_separators_and_two_decimals(client, world, today, settings,
+                                                                                    language):
+    services.benefit_payment_create(user=world.owner, kind="work_funds", year=2026, amount="5000", paid_on=TODAY,
+                                    village=world.village, unit=world.unit)
+    c = _as(client, world.owner)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = c.get(reverse("supervision:benefit_arrears"), {"year": 2026}).content.decode()
+    if language == "en":
+        assert "Rules: work funds 10,000.00 yuan per village a year" in html
+        assert "living subsidy 50.00 yuan per day" in html
+    else:
+        assert "10,000.00" in html and "10000" not in html
+    payments = html[html.index('id="payments"'):]
+    assert '<td class="text-end">5,000.00</td>' in payments
+    totals = re.sub(r"<[^>]+>", "", html[html.index('id="totals"'):html.index("</p>", html.index('id="totals"'))])
+    figures = re.findall(r"[\d,.]+\d", totals)
+    assert len(figures) == 4 and all(re.fullmatch(r"\d{1,3}(,\d{3})*\.\d\d", f) for f in figures), figures
+    data = selectors.benefit_arrears(user=world.owner, year=2026)
+    assert f"{data['total_due']:,.2f}" in totals and data["total_due"] >= 1000
+
+
+def test_benefits_export_keeps_amounts_numeric_formatted_and_columns_as_wide_as_their_headers(client, world, today):
+    from assignments.roster import display_width
+
+    services.benefit_payment_create(user=world.owner, kind="health_check", year=2026, amount="500", paid_on=TODAY,
+                                    cadre=world.cadre)
+    response = _as(client, world.owner).get(reverse("supervision:benefit_export"), {"year": 2026})
+    wb = load_workbook(BytesIO(response.content))
+    units, cadres = wb["By unit"], wb["By cadre"]
+    for ws, header_row in ((units, 2), (cadres, 1)):
+        for cell in ws[header_row]:
+            assert ws.column_dimensions[cell.column_letter].width >= display_width(cell.value), cell.value
+    row = next(r for r in cadres.iter_rows(min_row=2) if r[0].value == world.cadre.name)
+    assert isinstance(row[3].value, int) and row[3].number_format == "General"  # days
+    for cell in row[4:8]:  # due, paid, arrears, overpaid
+        assert isinstance(cell.value, (int, float)) and cell.number_format == "#,##0.00"
+    assert row[5].value == 500
 
 
 def test_liaison_records_a_payment_and_bad_input_shows_the_message(client, world, today):

@@ -2,6 +2,7 @@
 province-wide ones; bad input is refused with a message and nothing saved; rules are switched
 off, never deleted; the next scan applies a new county rule only in that county."""
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -227,3 +228,12 @@ def test_the_list_offers_new_and_edit_only_to_who_may(tw, client):
         client.force_login(getattr(tw, role))
         html = client.get(reverse("training:requirement_list")).content.decode()
         assert ((new in html), (edit_own in html), (edit_default in html)) == (can_new, can_own, can_default), role
+
+
+def test_the_list_says_active_with_a_capital_yes_or_no(tw, client):
+    off = county_rule(tw, name="停用的规则")
+    TrainingRequirement.objects.filter(pk=off.pk).update(active=False)
+    client.force_login(tw.owner)
+    html = client.get(reverse("training:requirement_list")).content.decode()
+    rows = {name: cells for name, cells in re.findall(r"<tr><td>([^<]+)</td>(.*?)</tr>", html, re.S)}
+    assert "<td>Yes</td>" in rows[tw.requirement.name] and "<td>No</td>" in rows["停用的规则"]

@@ -2,6 +2,7 @@
 report's query bound and its .xlsx export."""
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -154,6 +155,52 @@ def test_cadre_page_shows_requirement_met_with_the_counting_record(client, tw):
     member = _as(client, tw.owner).get(reverse("training:cadre_training", kwargs={"pk": tw.member.pk}))
     assert [s.met for s in member.context["training"]["requirements"]] == [False]
     assert "Not met" in member.content.decode()
+
+
+def test_cadre_page_counts_courses_hours_and_days_in_singular_or_plural(client, tw):
+    def progress(cadre):
+        html = _as(client, tw.owner).get(reverse("training:cadre_training", kwargs={"pk": cadre.pk})).content.decode()
+        section = html[html.index('id="cadre-training"'):html.index("<table", html.index('id="cadre-training"'))]
+        return " ".join(re.sub(r"<[^>]+>", " ", section).split())
+
+    assert tw.requirement.courses_required == 1 and tw.requirement.min_hours is None
+    assert ": 1 of 1 required course counted" in progress(tw.cadre) and "(3 days)" in progress(tw.cadre)
+    assert ": 0 of 1 required course counted" in progress(tw.member)
+    TrainingRecord.objects.filter(pk=tw.record.pk).update(days_attended=1)
+    type(tw.requirement).objects.filter(pk=tw.requirement.pk).update(courses_required=2, min_hours=Decimal(1),
+                                                                     min_days_per_course=Decimal(1))
+    text = progress(tw.cadre)
+    assert ": 1 of 2 required courses counted · 24 of 1 hour ·" in text and "(1 day)" in text
+    type(tw.requirement).objects.filter(pk=tw.requirement.pk).update(min_hours=Decimal("40.5"))
+    assert "· 24 of 40.5 hours ·" in progress(tw.cadre)
+
+
+def test_report_counts_the_cadres_in_post_in_singular_or_plural(client, tw):
+    # 苍溪县 has 袁杰 and 李明 in post, 剑阁县 王强 alone.
+    assert "2 cadres in post on 2026-11-20." in _as(client, tw.owner).get(reverse("training:report")).content.decode()
+    assert "1 cadre in post on 2026-11-20." in _as(client, tw.stranger).get(reverse("training:report")).content.decode()
+
+
+@pytest.mark.parametrize("days, shown", [(Decimal(1), "1 day"), (Decimal("0.5"), "0.5 days"), (Decimal(3), "3 days")])
+def test_the_record_pages_give_the_course_length_in_singular_or_plural(client, tw, days, shown):
+    TrainingCourse.objects.filter(pk=tw.course.pk).update(days=days, end_date=tw.course.start_date, hours=4)
+    c = _as(client, tw.owner)
+    for name in ("record_bulk", "record_import"):
+        html = c.get(reverse(f"training:{name}", kwargs={"pk": tw.course.pk})).content.decode()
+        assert f"· {shown}</p>" in html, name
+
+
+def test_levels_read_the_same_for_courses_units_and_commendations(client, tw):
+    from assignments.models import Commendation, DispatchingUnit
+    from training.models import OrganiserLevel
+
+    units, commendations, organisers = (dict(DispatchingUnit.Level.choices), dict(Commendation.Level.choices),
+                                        dict(OrganiserLevel.choices))
+    for code in ("province", "city", "county"):
+        assert str(units[code]) == str(commendations[code]) == str(organisers[code]) == f"{code.title()}-level"
+    assert str(units["township"]) == str(organisers["township"]) == "Township-level"
+    html = _as(client, tw.owner).get(reverse("training:course_detail", kwargs={"pk": tw.course.pk})).content.decode()
+    assert ">County-level</dd>" in html
 
 
 def test_the_template_tag_renders_the_cadre_section(tw):
@@ -311,16 +358,32 @@ def test_import_of_absurd_hours_shows_the_row_and_the_pages_still_open(client, t
         assert c.get(url).status_code == 200
 
 
-def test_import_page_names_the_columns_by_the_headers_the_importer_reads(client, tw):
-    from training.services import IMPORT_COLUMNS
+def test_import_page_names_the_columns_by_the_headers_the_importer_reads(client, tw, settings):
+    url = reverse("training:record_import", kwargs={"pk": tw.course.pk})
+    html = _as(client, tw.owner).get(url).content.decode()
+    # In English: the English header, with the Chinese one beside it.
+    assert ("The first row names the columns: ID number (身份证号) and Days attended (参训天数) are required; "
+            "Name (姓名), Hours attended (学时), Result (结果) and Certificate number (证书编号) are optional.") in html
+    line = re.search(r'<p class="small text-muted" id="import-columns">(.*?)</p>', html).group(1)
+    shown = [re.fullmatch(r"(.+) \((.+)\)", name).groups() for name in line.split(" · ")]
+    assert [chinese for _english, chinese in shown] == ["身份证号", "姓名", "参训天数", "学时", "结果", "证书编号"]
 
-    page = _as(client, tw.owner).get(reverse("training:record_import", kwargs={"pk": tw.course.pk}))
-    html = page.content.decode()
-    assert ("The first row names the columns: 身份证号 and 参训天数 are required; 姓名, 学时, 结果 "
-            "(完成 / 部分 / 缺席) and 证书编号 are optional.") in html
-    assert "身份证号 · 姓名 · 参训天数 · 学时 · 结果 · 证书编号" in html
-    # Each name shown is one the importer accepts for its column.
-    assert all(names[0] in names for names in IMPORT_COLUMNS.values())
+    # A sheet headed with the English names the page shows is read: the record is imported.
+    wb = Workbook()
+    wb.active.append([english for english, _chinese in shown])
+    wb.active.append([tw.member.id_number, "李明", 2, 16, "completed", "CERT-1"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    buf.name = "list.xlsx"
+    assert client.post(url, {"file": buf}).status_code == 302
+    record = TrainingRecord.objects.get(cadre=tw.member, course=tw.course)
+    assert (record.days_attended, record.hours_attended, record.certificate_no) == (2, 16, "CERT-1")
+
+    # In Chinese, the Chinese headers alone.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = client.get(url).content.decode()
+    assert '<p class="small text-muted" id="import-columns">身份证号 · 姓名 · 参训天数 · 学时 · 结果 · 证书编号</p>' in html
 
 
 @pytest.mark.parametrize("role, full", [("owner", True), ("city_reviewer", False), ("province_reviewer", False)])
