@@ -1177,9 +1177,11 @@ def scan_presence_shortfall(*, month: dt.date, county: Region | None = None, now
     return len(rows), created, updated, resolved
 
 
-def attendance_scan(*, day: dt.date, county: Region | None = None, user=None) -> ScanResult:
+def attendance_scan(*, day: dt.date, county: Region | None = None, user=None, month_end: bool = True) -> ScanResult:
     """The nightly scan for `day` (usually yesterday). With `user`, only county staff may run
-    it, and only for their county. Running it twice for a day changes nothing."""
+    it, and only for their county. Running it twice for a day changes nothing. On a month's
+    last day it also checks the month's presence, unless `month_end` is False (a replay that
+    starts inside the month has not seen the whole month)."""
     if user is not None and (county is None or not can_manage_county(user, county.id)):
         raise PermissionDenied(_("Only county staff can run the scan, for their own county."))
     now = timezone.now()
@@ -1196,7 +1198,7 @@ def attendance_scan(*, day: dt.date, county: Region | None = None, user=None) ->
             result.updated += u
         result.unreturned, c, u, r = scan_unreturned_leave(day=day, county=county, now=now)
         result.created, result.updated, result.resolved = result.created + c, result.updated + u, result.resolved + r
-        if (day + dt.timedelta(days=1)).day == 1:
+        if month_end and (day + dt.timedelta(days=1)).day == 1:
             result.shortfall_month = f"{day:%Y-%m}"
             result.shortfall, c, u, r = scan_presence_shortfall(month=day, county=county, now=now)
             result.created += c

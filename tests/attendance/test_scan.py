@@ -313,3 +313,17 @@ def test_run_scans_back_replays_the_nights_before_oldest_first(world):
     assert periods == {"2026-11-16", "2026-11-17", "2026-11-18"}
     with pytest.raises(CommandError):
         call_command("run_scans", "--back", "400")
+
+
+def test_a_replay_judges_only_the_months_it_covers_whole(world):
+    # From 2026-10-30: October began before the replay, so its month end is not judged by it...
+    out = StringIO()
+    call_command("run_scans", "--day", "2026-11-02", "--back", "3", stdout=out)
+    assert not Finding.objects.filter(kind=Finding.Kind.PRESENCE_SHORTFALL).exists()
+    # ...but --with-month-end still judges the month before, as on a first run.
+    call_command("run_scans", "--day", "2026-11-02", "--back", "3", "--with-month-end", stdout=out)
+    assert Finding.objects.filter(kind=Finding.Kind.PRESENCE_SHORTFALL, period="2026-10").exists()
+    # A replay from 2026-10-01 covers October whole and judges it.
+    Finding.objects.all().delete()
+    call_command("run_scans", "--day", "2026-11-02", "--back", "32", stdout=out)
+    assert Finding.objects.filter(kind=Finding.Kind.PRESENCE_SHORTFALL, period="2026-10").exists()

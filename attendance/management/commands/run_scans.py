@@ -31,7 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--back", type=int, default=0, metavar="N",
                             help="First run the attendance scan for each of the N days before --day, oldest "
                                  "first, as if the nightly job had run on each (a new installation with history, "
-                                 "the demo). Month ends in that range check their month.")
+                                 "the demo). Month ends in that range check their month if the whole month is in "
+                                 "it.")
 
     def handle(self, *args, **opts):
         try:
@@ -45,13 +46,17 @@ class Command(BaseCommand):
                 raise CommandError(f"No county with code {opts['county']}.")
         if not 0 <= opts["back"] <= 366:
             raise CommandError("--back must be between 0 and 366 days.")
+        first = day - dt.timedelta(days=opts["back"])
         for n in range(opts["back"], 0, -1):
             earlier = day - dt.timedelta(days=n)
-            result = attendance_scan(day=earlier, county=county)
+            # A month whose start is before the replay is judged only by --with-month-end: the
+            # replayed history (the demo's) may not reach back to its first day.
+            result = attendance_scan(day=earlier, county=county, month_end=earlier.replace(day=1) >= first)
             self.stdout.write(f"attendance {earlier}: missing {result.missing}, created {result.created}, "
                               f"resolved {result.resolved}")
         month_end = day.replace(day=1) - dt.timedelta(days=1)
-        if opts["with_month_end"] and month_end != day and not (0 < (day - month_end).days <= opts["back"]):
+        checked_in_replay = 0 < (day - month_end).days <= opts["back"] and month_end.replace(day=1) >= first
+        if opts["with_month_end"] and month_end != day and not checked_in_replay:
             for key, value in attendance_scan(day=month_end, county=county).as_dict().items():
                 self.stdout.write(f"attendance {month_end} {key}: {value}")
         result = attendance_scan(day=day, county=county)
