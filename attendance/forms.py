@@ -155,11 +155,6 @@ def finding_filter_form(params, *, townships=None, counties=None) -> tuple[Findi
     return form, refused
 
 
-class MonthForm(forms.Form):
-    month = forms.RegexField(regex=r"^\d{4}-\d{2}$", required=False,
-                             error_messages={"invalid": _("Give the month as YYYY-MM.")})
-
-
 class WorkingDaySetForm(forms.Form):
     # The date range and the reason's length are checked by services.working_day_set.
     day = forms.DateField(label=_("Date"), widget=DATE, error_messages={
